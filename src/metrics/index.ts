@@ -1,0 +1,2 @@
+// blackhole-perf/metrics: re-exports only.
+export {};
