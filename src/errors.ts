@@ -18,6 +18,8 @@ export const ErrorCode = {
   CLOSED: 'ERR_BH_CLOSED',
   /** A metric name or label set breaks the Prometheus naming rules or clashes with a registered one. */
   METRIC_NAME: 'ERR_BH_METRIC_NAME',
+  /** A labelled metric would exceed its maximum number of series. */
+  CARDINALITY: 'ERR_BH_CARDINALITY',
   /** One or more performance budgets were exceeded. */
   BUDGET_EXCEEDED: 'ERR_BH_BUDGET_EXCEEDED',
 } as const;

@@ -113,6 +113,8 @@ export class Histogram {
   private readonly subBucketHalfCount: number;
   private readonly subBucketMask: number;
   private readonly counts: Float64Array;
+  /** Per-group sums of `counts` (a group is `subBucketHalfCount` sub-buckets), so rank searches skip whole groups. */
+  private readonly groups: Float64Array;
 
   private n = 0;
   private overflowCount = 0;
@@ -173,6 +175,7 @@ export class Histogram {
       bucketsNeeded += 1;
     }
     this.counts = new Float64Array((bucketsNeeded + 1) * this.subBucketHalfCount);
+    this.groups = new Float64Array(bucketsNeeded + 1);
   }
 
   /** Values recorded, overflow included. */
@@ -222,6 +225,7 @@ export class Histogram {
     }
     const idx = this.indexOf(value);
     this.counts[idx]++;
+    this.groups[idx >>> this.subBucketHalfCountMagnitude]++;
     if (idx > this.maxIndex) this.maxIndex = idx;
     this.account(value, 1);
   }
@@ -239,10 +243,14 @@ export class Histogram {
       this.recordOutside(value, count);
       return;
     }
-    const idx = this.indexOf(value);
-    this.counts[idx] += count;
-    if (idx > this.maxIndex) this.maxIndex = idx;
+    this.addAt(this.indexOf(value), count);
     this.account(value, count);
+  }
+
+  private addAt(idx: number, count: number): void {
+    this.counts[idx] += count;
+    this.groups[idx >>> this.subBucketHalfCountMagnitude] += count;
+    if (idx > this.maxIndex) this.maxIndex = idx;
   }
 
   private account(value: number, count: number): void {
@@ -324,46 +332,42 @@ export class Histogram {
   }
 
   /**
-   * Several percentiles in one pass over the buckets; `qs` in any order.
+   * Several percentiles at once; `qs` in any order.
    * @example const [p50, p99] = h.percentiles([50, 99]);
    */
   percentiles(qs: readonly number[]): number[] {
     for (const q of qs) this.checkQuantile(q);
-    const out = new Array<number>(qs.length).fill(0);
-    if (this.n === 0) return out;
-    const order = qs.map((_, i) => i).sort((a, b) => qs[a]! - qs[b]!);
-    let k = 0;
-    let cumulative = 0;
-    const counts = this.counts;
-    for (let i = 0; i <= this.maxIndex && k < order.length; i++) {
-      cumulative += counts[i]!;
-      while (k < order.length) {
-        const q = qs[order[k]!]!;
-        if (q === 0) {
-          out[order[k]!] = this.minValue;
-          k++;
-          continue;
-        }
-        const rank = percentileRank(q, this.n);
-        if (rank > cumulative) break;
-        out[order[k]!] = this.clamp(this.highValueAt(i));
-        k++;
-      }
+    const out = new Array<number>(qs.length);
+    for (let k = 0; k < qs.length; k++) {
+      const q = qs[k]!;
+      out[k] = this.n === 0 ? 0 : q === 0 ? this.minValue : this.valueAtRank(percentileRank(q, this.n));
     }
-    // Ranks past the in-range values fall among the overflow: report the exact max.
-    for (; k < order.length; k++) out[order[k]!] = this.maxValue;
     return out;
   }
 
   private valueAtRank(rank: number): number {
+    // Ranks past the in-range values fall among the overflow: report the exact max.
     if (rank > this.n - this.overflowCount) return this.maxValue;
-    let cumulative = 0;
+    return this.clamp(this.highValueAt(this.indexAtRank(rank)));
+  }
+
+  /** Index of the sub-bucket holding the value of 1-based `rank` (<= the in-range count). */
+  private indexAtRank(rank: number): number {
+    const groups = this.groups;
     const counts = this.counts;
-    for (let i = 0; i <= this.maxIndex; i++) {
-      cumulative += counts[i]!;
-      if (cumulative >= rank) return this.clamp(this.highValueAt(i));
+    const lastGroup = this.maxIndex >>> this.subBucketHalfCountMagnitude;
+    let cumulative = 0;
+    let g = 0;
+    for (; g < lastGroup; g++) {
+      const c = groups[g]!;
+      if (cumulative + c >= rank) break;
+      cumulative += c;
     }
-    return this.maxValue;
+    for (let i = g * this.subBucketHalfCount; i < this.maxIndex; i++) {
+      cumulative += counts[i]!;
+      if (cumulative >= rank) return i;
+    }
+    return this.maxIndex;
   }
 
   private clamp(v: number): number {
@@ -385,9 +389,11 @@ export class Histogram {
     if (this.n === 0 || value < 0) return 0;
     if (value >= this.maxValue) return this.n;
     const last = value > this.highestTrackableValue ? this.maxIndex : Math.min(this.indexOf(value), this.maxIndex);
+    const lastGroup = last >>> this.subBucketHalfCountMagnitude;
     let c = 0;
+    for (let g = 0; g < lastGroup; g++) c += this.groups[g]!;
     const counts = this.counts;
-    for (let i = 0; i <= last; i++) c += counts[i]!;
+    for (let i = lastGroup * this.subBucketHalfCount; i <= last; i++) c += counts[i]!;
     return c;
   }
 
@@ -425,15 +431,15 @@ export class Histogram {
       const src = other.counts;
       const dst = this.counts;
       for (let i = 0; i <= other.maxIndex; i++) dst[i] += src[i]!;
+      const lastGroup = other.maxIndex >>> this.subBucketHalfCountMagnitude;
+      for (let g = 0; g <= lastGroup; g++) this.groups[g] += other.groups[g]!;
       if (other.maxIndex > this.maxIndex) this.maxIndex = other.maxIndex;
       this.overflowCount += other.overflowCount;
     } else {
       other.forEachBucket((low, high, count) => {
         const mid = low + (high - low) / 2;
         if (mid <= this.highestTrackableValue) {
-          const idx = this.indexOf(mid);
-          this.counts[idx] += count;
-          if (idx > this.maxIndex) this.maxIndex = idx;
+          this.addAt(this.indexOf(mid), count);
         } else {
           this.overflowCount += count;
         }
@@ -458,7 +464,10 @@ export class Histogram {
 
   /** Forgets every value; keeps the configuration and the memory. */
   reset(): void {
-    if (this.maxIndex >= 0) this.counts.fill(0, 0, this.maxIndex + 1);
+    if (this.maxIndex >= 0) {
+      this.counts.fill(0, 0, this.maxIndex + 1);
+      this.groups.fill(0, 0, (this.maxIndex >>> this.subBucketHalfCountMagnitude) + 1);
+    }
     this.maxIndex = -1;
     this.n = 0;
     this.overflowCount = 0;

@@ -1,0 +1,147 @@
+/**
+ * Alert thresholds with hysteresis.
+ *
+ * A rule watches one statistic (`p99` of a tracked metric over the window, a
+ * counter's `rate`, a gauge's `value`...). It fires once when the value goes
+ * past its threshold for `forEvaluations` evaluations in a row, and recovers
+ * once when the value comes back past a separate recovery level: between the
+ * two levels nothing changes, so a value hovering around the threshold does
+ * not flap. No data (nothing tracked in the window) changes nothing either.
+ */
+import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import type { Labels } from './exposition.ts';
+import type { StatName } from './monitor.ts';
+
+/** An alert rule. Give exactly one of `above` and `below`. */
+export interface AlertRule {
+  /** Unique rule name, carried by its events. */
+  name: string;
+  /** Metric to watch. */
+  metric: string;
+  /** Statistic to watch: a MetricStats field, or `rate`/`total` (counters), `value` (gauges). */
+  stat: StatName;
+  /** One label set only; default: merged over every label set. */
+  labels?: Labels;
+  /** Read the sliding window (default true) or all time (false). */
+  window?: boolean;
+  /** Fire when the statistic is greater than this. */
+  above?: number;
+  /** Fire when the statistic is less than this. */
+  below?: number;
+  /** For `above` rules: recover when the statistic is back below this (<= above). Default 90% of `above`. */
+  recoverBelow?: number;
+  /** For `below` rules: recover when the statistic is back above this (>= below). Default 110% of `below`. */
+  recoverAbove?: number;
+  /** Consecutive evaluations past the threshold before firing. Default 1. */
+  forEvaluations?: number;
+}
+
+/** A transition of an alert rule, emitted as the monitor's `'alert'` or `'recover'` event. */
+export interface AlertEvent {
+  /** `'alert'` when the rule starts firing, `'recover'` when it stops. */
+  type: 'alert' | 'recover';
+  /** The rule's name. */
+  rule: string;
+  /** The metric watched. */
+  metric: string;
+  /** The statistic watched. */
+  stat: StatName;
+  /** The statistic's value at the transition. */
+  value: number;
+  /** The level crossed: the threshold for `'alert'`, the recovery level for `'recover'`. */
+  threshold: number;
+  /** Wall-clock time of the transition (ms since the epoch). */
+  at: number;
+}
+
+/** What the engine needs from the monitor. */
+export interface AlertHost {
+  /** Reads one statistic; null when there is no data. */
+  readStat(metric: string, stat: StatName, options: { labels?: Labels; window?: boolean }): number | null;
+  /** Emits an event. */
+  emit(event: 'alert' | 'recover', e: AlertEvent): boolean;
+}
+
+interface RuleState {
+  rule: AlertRule;
+  firing: boolean;
+  streak: number;
+  trigger: number;
+  recover: number;
+  isAbove: boolean;
+  need: number;
+}
+
+/**
+ * Evaluates alert rules against a monitor and emits transitions.
+ * @example const engine = new AlertEngine(monitor); engine.add({ name: 'slow', metric: 'req', stat: 'p99', above: 100 }); engine.evaluate();
+ */
+export class AlertEngine {
+  private readonly rules = new Map<string, RuleState>();
+  constructor(private readonly host: AlertHost) {}
+
+  /** Validates and adds a rule; throws on a bad rule or a duplicate name. */
+  add(rule: AlertRule): void {
+    if (rule === null || typeof rule !== 'object') throw new InvalidArgumentError(`Alert rule must be an object, got ${describe(rule)}`);
+    const what = `Alert rule ${describe(rule.name)}`;
+    if (typeof rule.name !== 'string' || rule.name.length === 0) throw new InvalidArgumentError(`${what} name must be a non-empty string`);
+    if (this.rules.has(rule.name)) throw new InvalidArgumentError(`${what} already exists`);
+    if (typeof rule.metric !== 'string' || rule.metric.length === 0) throw new InvalidArgumentError(`${what} metric must be a non-empty string`);
+    if (typeof rule.stat !== 'string') throw new InvalidArgumentError(`${what} stat must be a statistic name, got ${describe(rule.stat)}`);
+    const hasAbove = rule.above !== undefined;
+    const hasBelow = rule.below !== undefined;
+    if (hasAbove === hasBelow) throw new InvalidArgumentError(`${what} needs exactly one of above and below`);
+    const trigger = (hasAbove ? rule.above : rule.below)!;
+    if (typeof trigger !== 'number' || !Number.isFinite(trigger)) {
+      throw new OutOfRangeError(`${what} ${hasAbove ? 'above' : 'below'} (${describe(trigger)}) must be a finite number`);
+    }
+    let recover: number;
+    if (hasAbove) {
+      recover = rule.recoverBelow ?? trigger - Math.abs(trigger) * 0.1;
+      if (!(recover <= trigger)) throw new OutOfRangeError(`${what} recoverBelow (${describe(rule.recoverBelow)}) must be <= above (${trigger})`);
+    } else {
+      recover = rule.recoverAbove ?? trigger + Math.abs(trigger) * 0.1;
+      if (!(recover >= trigger)) throw new OutOfRangeError(`${what} recoverAbove (${describe(rule.recoverAbove)}) must be >= below (${trigger})`);
+    }
+    const need = rule.forEvaluations ?? 1;
+    if (!Number.isInteger(need) || need < 1) throw new OutOfRangeError(`${what} forEvaluations (${describe(need)}) must be an integer >= 1`);
+    this.rules.set(rule.name, { rule: { ...rule }, firing: false, streak: 0, trigger, recover, isAbove: hasAbove, need });
+  }
+
+  /** Removes a rule; returns whether it existed. */
+  remove(name: string): boolean {
+    return this.rules.delete(name);
+  }
+
+  /** Names of the rules currently firing. */
+  firing(): string[] {
+    return [...this.rules.values()].filter((s) => s.firing).map((s) => s.rule.name);
+  }
+
+  /** Evaluates every rule once; returns the transitions (also emitted). */
+  evaluate(): AlertEvent[] {
+    const events: AlertEvent[] = [];
+    for (const s of this.rules.values()) {
+      const { rule } = s;
+      const value = this.host.readStat(rule.metric, rule.stat, { labels: rule.labels, window: rule.window !== false });
+      if (value === null) continue;
+      if (!s.firing) {
+        const past = s.isAbove ? value > s.trigger : value < s.trigger;
+        s.streak = past ? s.streak + 1 : 0;
+        if (s.streak >= s.need) {
+          s.firing = true;
+          s.streak = 0;
+          events.push({ type: 'alert', rule: rule.name, metric: rule.metric, stat: rule.stat, value, threshold: s.trigger, at: Date.now() });
+        }
+      } else {
+        const back = s.isAbove ? value < s.recover : value > s.recover;
+        if (back) {
+          s.firing = false;
+          events.push({ type: 'recover', rule: rule.name, metric: rule.metric, stat: rule.stat, value, threshold: s.recover, at: Date.now() });
+        }
+      }
+    }
+    for (const e of events) this.host.emit(e.type, e);
+    return events;
+  }
+}

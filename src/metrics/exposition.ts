@@ -1,0 +1,236 @@
+/**
+ * Prometheus text exposition format 0.0.4: names, escaping, a writer, and the
+ * label index every labelled metric uses.
+ *
+ * Speed comes from doing the work once per series, not once per scrape or per
+ * observation: a series renders its label block (`{method="GET",code="200"}`)
+ * when it is created, and the index finds a series from a labels object with
+ * one `Map.get` per label value, no string building, no sorting.
+ */
+import { BlackholeError, ErrorCode, InvalidArgumentError, describe } from '../errors.ts';
+
+/** Label values by label name. Numbers and booleans are rendered with `String()`. */
+export type Labels = Readonly<Record<string, string | number | boolean>>;
+
+/** The metric types of the text format. */
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
+
+/** The `Content-Type` of text format 0.0.4. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Throws unless `name` is a valid Prometheus metric name.
+ * @example assertMetricName('http_requests_total', 'Counter')
+ */
+export function assertMetricName(name: string, what: string): void {
+  if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
+    throw new BlackholeError(
+      ErrorCode.METRIC_NAME,
+      `${what} name ${describe(name)} is not a valid Prometheus metric name: it must match [a-zA-Z_:][a-zA-Z0-9_:]*`,
+    );
+  }
+}
+
+/**
+ * Throws unless every label name is valid, unreserved and unique.
+ * @example assertLabelNames(['method', 'code'], 'Counter "http_requests_total"', ['le'])
+ */
+export function assertLabelNames(names: readonly string[], what: string, reserved: readonly string[] = []): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (typeof n !== 'string' || !LABEL_NAME.test(n)) {
+      throw new BlackholeError(ErrorCode.METRIC_NAME, `${what} label name ${describe(n)} must match [a-zA-Z_][a-zA-Z0-9_]*`);
+    }
+    if (n.startsWith('__')) {
+      throw new BlackholeError(ErrorCode.METRIC_NAME, `${what} label name "${n}" must not start with "__" (reserved by Prometheus)`);
+    }
+    if (reserved.includes(n)) {
+      throw new BlackholeError(ErrorCode.METRIC_NAME, `${what} label name "${n}" is reserved for this metric type`);
+    }
+    if (seen.has(n)) throw new BlackholeError(ErrorCode.METRIC_NAME, `${what} label name "${n}" is repeated`);
+    seen.add(n);
+  }
+}
+
+/** Escapes a label value: backslash, double quote and line feed. */
+export function escapeLabelValue(value: string): string {
+  return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
+}
+
+/** Escapes HELP text: backslash and line feed. */
+export function escapeHelp(help: string): string {
+  return /[\\\n]/.test(help) ? help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : help;
+}
+
+/** Formats a sample value the way Prometheus parses it (`+Inf`, `-Inf`, `NaN`). */
+export function formatValue(v: number): string {
+  if (Number.isFinite(v)) return String(v);
+  if (Number.isNaN(v)) return 'NaN';
+  return v > 0 ? '+Inf' : '-Inf';
+}
+
+/**
+ * Renders the inside of a label block, `a="x",b="y"`, in the given name order.
+ * @example renderLabelPairs(['method'], ['GET']) // 'method="GET"'
+ */
+export function renderLabelPairs(names: readonly string[], values: readonly string[]): string {
+  let s = '';
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0) s += ',';
+    s += `${names[i]}="${escapeLabelValue(values[i]!)}"`;
+  }
+  return s;
+}
+
+/** Wraps label pairs in braces, or returns '' when there are none. */
+export function labelBlock(pairs: string): string {
+  return pairs.length === 0 ? '' : `{${pairs}}`;
+}
+
+/**
+ * Accumulates exposition text. One instance per scrape.
+ * @example const w = new ExpositionWriter(); w.header('up', 'gauge', 'Is up.'); w.sample('up', '', 1); w.text();
+ */
+export class ExpositionWriter {
+  private out = '';
+
+  /** Writes the HELP and TYPE lines of a family. */
+  header(name: string, type: MetricType, help: string): void {
+    this.out += `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
+  }
+
+  /** Writes one sample line; `labels` is a rendered block (`{a="x"}`) or ''. */
+  sample(name: string, labels: string, value: number): void {
+    this.out += `${name}${labels} ${formatValue(value)}\n`;
+  }
+
+  /** Appends pre-rendered lines (each ending in a newline). */
+  raw(lines: string): void {
+    this.out += lines;
+  }
+
+  /** The text written so far. */
+  text(): string {
+    return this.out;
+  }
+}
+
+/** Thrown when a metric would exceed its series limit. */
+export class CardinalityError extends BlackholeError {
+  constructor(what: string, limit: number) {
+    super(
+      ErrorCode.CARDINALITY,
+      `${what} would exceed maxSeries (${limit}): a label probably carries an unbounded value (an id, a URL); raise maxSeries or drop the label`,
+    );
+  }
+}
+
+/** One series of a labelled metric: its label values and rendered label pairs. */
+export interface SeriesKey {
+  /** Label values, in the metric's label-name order. */
+  readonly values: readonly string[];
+  /** Rendered `a="x",b="y"` (without braces). */
+  readonly pairs: string;
+}
+
+type Node<T> = Map<unknown, Node<T> | T>;
+
+/**
+ * Finds the series of a labels object: one `Map.get` per label, in the
+ * declared label order; a series is created (and validated) on a miss.
+ * Label values `200` and `"200"` resolve to the same series.
+ * @example
+ * const idx = new LabelIndex(['method'], 'Counter "x"', 1000, (key) => ({ key, value: 0 }));
+ * idx.get({ method: 'GET' }).value++;
+ */
+export class LabelIndex<T> {
+  /** Declared label names, in order. */
+  readonly names: readonly string[];
+  private readonly root: Node<T> = new Map();
+  private readonly byPairs = new Map<string, T>();
+  private readonly what: string;
+  private readonly maxSeries: number;
+  private readonly create: (key: SeriesKey) => T;
+
+  constructor(names: readonly string[], what: string, maxSeries: number, create: (key: SeriesKey) => T) {
+    this.names = names;
+    this.what = what;
+    this.maxSeries = maxSeries;
+    this.create = create;
+  }
+
+  /** Number of series. */
+  get size(): number {
+    return this.byPairs.size;
+  }
+
+  /** The series for `labels`, created on first use. */
+  get(labels: Labels): T {
+    const names = this.names;
+    const last = names.length - 1;
+    let node = this.root;
+    for (let i = 0; i < last; i++) {
+      const next = node.get(labels[names[i]!]) as Node<T> | undefined;
+      if (next === undefined) return this.miss(labels);
+      node = next;
+    }
+    const hit = node.get(labels[names[last]!]) as T | undefined;
+    return hit === undefined ? this.miss(labels) : hit;
+  }
+
+  private miss(labels: Labels): T {
+    if (labels === null || typeof labels !== 'object') {
+      throw new InvalidArgumentError(`${this.what} labels must be an object, got ${describe(labels)}`);
+    }
+    const values: string[] = [];
+    for (const n of this.names) {
+      const v = labels[n];
+      if (v === undefined || v === null) {
+        throw new InvalidArgumentError(`${this.what} label "${n}" is missing; its labels are [${this.names.join(', ')}]`);
+      }
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+        throw new InvalidArgumentError(`${this.what} label "${n}" must be a string, number or boolean, got ${describe(v)}`);
+      }
+      values.push(String(v));
+    }
+    for (const k in labels) {
+      if (!this.names.includes(k)) {
+        throw new InvalidArgumentError(`${this.what} has no label "${k}"; its labels are [${this.names.join(', ')}]`);
+      }
+    }
+    const pairs = renderLabelPairs(this.names, values);
+    let series = this.byPairs.get(pairs);
+    if (series === undefined) {
+      if (this.byPairs.size >= this.maxSeries) throw new CardinalityError(this.what, this.maxSeries);
+      series = this.create({ values, pairs });
+      this.byPairs.set(pairs, series);
+    }
+    // Link this exact path (raw values, so 200 and "200" both hit next time).
+    let node = this.root;
+    for (let i = 0; i < this.names.length - 1; i++) {
+      const raw = labels[this.names[i]!];
+      let next = node.get(raw) as Node<T> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(raw, next);
+      }
+      node = next;
+    }
+    node.set(labels[this.names[this.names.length - 1]!], series);
+    return series;
+  }
+
+  /** Every series, in creation order. */
+  values(): IterableIterator<T> {
+    return this.byPairs.values();
+  }
+
+  /** Removes every series. */
+  clear(): void {
+    this.root.clear();
+    this.byPairs.clear();
+  }
+}
