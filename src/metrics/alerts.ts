@@ -28,9 +28,9 @@ export interface AlertRule {
   above?: number;
   /** Fire when the statistic is less than this. */
   below?: number;
-  /** For `above` rules: recover when the statistic is back below this (<= above). Default 90% of `above`. */
+  /** For `above` rules: recover when the statistic is back at or below this (<= above). Default `above` - 10% of |above|. */
   recoverBelow?: number;
-  /** For `below` rules: recover when the statistic is back above this (>= below). Default 110% of `below`. */
+  /** For `below` rules: recover when the statistic is back at or above this (>= below). Default `below` + 10% of |below|. */
   recoverAbove?: number;
   /** Consecutive evaluations past the threshold before firing. Default 1. */
   forEvaluations?: number;
@@ -134,7 +134,7 @@ export class AlertEngine {
           events.push({ type: 'alert', rule: rule.name, metric: rule.metric, stat: rule.stat, value, threshold: s.trigger, at: Date.now() });
         }
       } else {
-        const back = s.isAbove ? value < s.recover : value > s.recover;
+        const back = s.isAbove ? value <= s.recover : value >= s.recover;
         if (back) {
           s.firing = false;
           events.push({ type: 'recover', rule: rule.name, metric: rule.metric, stat: rule.stat, value, threshold: s.recover, at: Date.now() });

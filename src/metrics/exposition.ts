@@ -178,10 +178,24 @@ export class LabelIndex<T> {
       node = next;
     }
     const hit = node.get(labels[names[last]!]) as T | undefined;
-    return hit === undefined ? this.miss(labels) : hit;
+    if (hit === undefined) return this.miss(labels);
+    // A hit proves every declared label is there, not that no other is: count
+    // the keys so an extra label throws (via miss) as it does on first use.
+    let keys = 0;
+    for (const _ in labels) keys++;
+    return keys === names.length ? hit : this.miss(labels);
   }
 
-  private miss(labels: Labels): T {
+  /**
+   * The series of `labels` if it exists, without creating it (for reads).
+   * Validates `labels` like `get` does.
+   */
+  find(labels: Labels): T | undefined {
+    return this.byPairs.get(this.canonical(labels).pairs);
+  }
+
+  /** Validates a labels object and renders its canonical key. */
+  private canonical(labels: Labels): SeriesKey {
     if (labels === null || typeof labels !== 'object') {
       throw new InvalidArgumentError(`${this.what} labels must be an object, got ${describe(labels)}`);
     }
@@ -201,7 +215,11 @@ export class LabelIndex<T> {
         throw new InvalidArgumentError(`${this.what} has no label "${k}"; its labels are [${this.names.join(', ')}]`);
       }
     }
-    const pairs = renderLabelPairs(this.names, values);
+    return { values, pairs: renderLabelPairs(this.names, values) };
+  }
+
+  private miss(labels: Labels): T {
+    const { values, pairs } = this.canonical(labels);
     let series = this.byPairs.get(pairs);
     if (series === undefined) {
       if (this.byPairs.size >= this.maxSeries) throw new CardinalityError(this.what, this.maxSeries);

@@ -26,7 +26,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import { LabelIndex, labelBlock, type ExpositionWriter, type Labels, type SeriesKey } from './exposition.ts';
+import { LabelIndex, escapeLabelValue, formatValue, labelBlock, type ExpositionWriter, type Labels, type SeriesKey } from './exposition.ts';
 import { Histogram, type HistogramOptions } from './histogram.ts';
 import { MetricRegistry, type Collector } from './registry.ts';
 import { WindowTicker, type Clock } from './window-ticker.ts';
@@ -191,6 +191,15 @@ class Entry<T> {
     return this.index.get(labels);
   }
 
+  /** The series of `labels` if it exists (reads never create series). */
+  find(labels: Labels | undefined): Series<T> | undefined {
+    if (this.index === null) {
+      if (labels !== undefined) this.checkNoLabels(labels);
+      return this.single!;
+    }
+    return labels === undefined ? undefined : this.index.find(labels);
+  }
+
   private checkNoLabels(labels: Labels): void {
     for (const k in labels) {
       throw new InvalidArgumentError(
@@ -228,7 +237,6 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
   private readonly entries = new Map<string, Entry<unknown>>();
   private readonly definitions = new Map<string, MetricDefinition>();
   private readonly sources = new Map<string, StatsSource>();
-  private readonly sourceNames = new Map<string, string>();
   private readonly alerts: AlertEngine;
   private readonly budgets: Budget[] = [];
   private reportTimer: NodeJS.Timeout | null = null;
@@ -318,7 +326,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example monitor.increment('bytes.sent', n)
    */
   increment(name: string, by = 1, labels?: Labels): void {
-    if (!(by >= 0) || by === Infinity) {
+    if (typeof by !== 'number' || !(by >= 0) || by === Infinity) {
       throw new OutOfRangeError(`PerformanceMonitor counter "${name}" increment (${describe(by)}) must be a finite number >= 0`);
     }
     let e = this.entries.get(name) as Entry<WindowedCounter> | undefined;
@@ -397,7 +405,8 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     if (e === null) return null;
     this.ticker.update();
     if (labels !== undefined || e.index === null) {
-      const s = e.series(labels).value;
+      const s = e.find(labels)?.value;
+      if (s === undefined) return null;
       return window ? s.window() : s.total();
     }
     let merged: Histogram | null = null;
@@ -411,7 +420,8 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
 
   /**
    * All-time statistics of a tracked metric; with `labels`, of that label set
-   * only, otherwise merged over every label set. `null` if never tracked.
+   * only, otherwise merged over every label set. `null` if never tracked (or
+   * that label set never seen: reads never create series).
    */
   getStats(name: string, labels?: Labels): MetricStats | null {
     const h = this.histogramOf(name, labels, false);
@@ -430,7 +440,12 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     const e = this.entries.get(name);
     if (e === undefined || e.kind !== 'counter') return null;
     this.ticker.update();
-    const list = labels !== undefined ? [(e as Entry<WindowedCounter>).series(labels)] : (e as Entry<WindowedCounter>).all();
+    let list: Iterable<Series<WindowedCounter>> = (e as Entry<WindowedCounter>).all();
+    if (labels !== undefined) {
+      const one = (e as Entry<WindowedCounter>).find(labels);
+      if (one === undefined) return null;
+      list = [one];
+    }
     let total = 0;
     let windowTotal = 0;
     for (const s of list) {
@@ -446,7 +461,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     this.checkOpen();
     const e = this.entries.get(name);
     if (e === undefined || e.kind !== 'gauge') return null;
-    if (labels !== undefined) return (e as Entry<{ v: number }>).series(labels).value.v;
+    if (labels !== undefined) return (e as Entry<{ v: number }>).find(labels)?.value.v ?? null;
     let sum = 0;
     for (const s of (e as Entry<{ v: number }>).all()) sum += s.value.v;
     return sum;
@@ -496,6 +511,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       throw new InvalidArgumentError(`PerformanceMonitor source "${name}" must have a stats() method, got ${describe(source)}`);
     }
     if (this.sources.has(name)) throw new InvalidArgumentError(`PerformanceMonitor source "${name}" is already registered`);
+    if (!this.registry.has(`${this.prefix}component_stat`)) this.registry.reserve(`${this.prefix}component_stat`, 'gauge');
     this.sources.set(name, source);
   }
 
@@ -693,17 +709,18 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       const help = e.definition.help ?? `PerformanceMonitor ${e.kind} ${e.name}`;
       if (e.kind === 'tracked') {
         w.header(name, 'summary', help);
-        const scale = e.definition.unit === 'ms' ? 1 / 1000 : 1;
+        // Divide, not multiply by 1/1000: the rounded reciprocal adds an error (9 ms -> 0.009000000000000001 s).
+        const divisor = e.definition.unit === 'ms' ? 1000 : 1;
         for (const s of (e as Entry<WindowedHistogram>).all()) {
           const win = s.value.window();
           const qs = win.count === 0 ? null : win.percentiles(QUANTILE_PERCENTS);
           const prefix = s.key.pairs.length === 0 ? '{quantile="' : `{${s.key.pairs},quantile="`;
           let lines = '';
           for (let i = 0; i < QUANTILE_LABELS.length; i++) {
-            lines += `${name}${prefix}${QUANTILE_LABELS[i]}"} ${qs === null ? 'NaN' : qs[i]! * scale}\n`;
+            lines += `${name}${prefix}${QUANTILE_LABELS[i]}"} ${qs === null ? 'NaN' : qs[i]! / divisor}\n`;
           }
           const all = s.value.total();
-          lines += `${name}_sum${s.block} ${all.sum * scale}\n${name}_count${s.block} ${all.count}\n`;
+          lines += `${name}_sum${s.block} ${all.sum / divisor}\n${name}_count${s.block} ${all.count}\n`;
           w.raw(lines);
         }
       } else if (e.kind === 'counter') {
@@ -717,39 +734,29 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     this.collectSources(w);
   }
 
-  /** Numeric leaves of each source's stats() become gauges `<prefix><source>_<path>`. */
+  /**
+   * Numeric (and boolean) leaves of every source's stats() become one gauge
+   * family, `<prefix>component_stat{component="cache",stat="l1.hits"}`: label
+   * values are free-form, so any field name is exposable without clashes.
+   */
   private collectSources(w: ExpositionWriter): void {
-    for (const [source, stats] of Object.entries(this.pullSources())) {
-      const leaves: [string, number][] = [];
-      const walk = (obj: object, path: string): void => {
-        for (const [k, v] of Object.entries(obj)) {
-          const p = path === '' ? k : `${path}_${k}`;
-          if (typeof v === 'number') leaves.push([p, v]);
-          else if (typeof v === 'boolean') leaves.push([p, v ? 1 : 0]);
-          else if (v !== null && typeof v === 'object' && !Array.isArray(v)) walk(v, p);
+    if (this.sources.size === 0) return;
+    const name = `${this.prefix}component_stat`;
+    let lines = '';
+    const walk = (component: string, obj: object, path: string): void => {
+      for (const [k, v] of Object.entries(obj)) {
+        const p = path === '' ? k : `${path}.${k}`;
+        const value = typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : null;
+        if (value !== null) {
+          lines += `${name}{component="${escapeLabelValue(component)}",stat="${escapeLabelValue(p)}"} ${formatValue(value)}\n`;
+        } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+          walk(component, v, p);
         }
-      };
-      walk(stats, '');
-      for (const [path, value] of leaves) {
-        const key = `${source}\u0000${path}`;
-        let exposed = this.sourceNames.get(key);
-        if (exposed === undefined) {
-          exposed = this.prefix + sanitize(`${source}_${path}`);
-          try {
-            this.registry.reserve(exposed, 'gauge');
-          } catch (err) {
-            process.emitWarning(`PerformanceMonitor source "${source}" field "${path}" is not exposed: ${(err as Error).message}`, {
-              code: 'BH_MONITOR_SOURCE_NAME',
-            });
-            exposed = '';
-          }
-          this.sourceNames.set(key, exposed);
-        }
-        if (exposed === '') continue;
-        w.header(exposed, 'gauge', `${source} stats(): ${path}`);
-        w.sample(exposed, '', value);
       }
-    }
+    };
+    for (const [component, stats] of Object.entries(this.pullSources())) walk(component, stats, '');
+    w.header(name, 'gauge', 'Numeric fields of registered components\' stats(), pulled at scrape time.');
+    w.raw(lines);
   }
 
   // ---------------------------------------------------------------- lifecycle

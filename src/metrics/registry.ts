@@ -148,7 +148,7 @@ export class CounterSeries {
   }
   /** Adds `by` (>= 0, default 1). */
   inc(by = 1): void {
-    if (!(by >= 0) || by === Infinity) {
+    if (typeof by !== 'number' || !(by >= 0) || by === Infinity) {
       throw new OutOfRangeError(`${this.what} increment (${describe(by)}) must be a finite number >= 0`);
     }
     this.value += by;
@@ -546,6 +546,7 @@ export class MetricRegistry {
 
   /** The whole exposition, text format 0.0.4. */
   metrics(): string {
+    for (const t of this.tickers.values()) t.update();
     const w = new ExpositionWriter();
     for (const c of this.collectors) c.collect(w);
     return w.text();

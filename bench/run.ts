@@ -1,0 +1,236 @@
+/**
+ * The benchmark runner: `npm run bench -- [--filter <text>] [--quick]
+ * [--json <file>] [--compare <baseline.json>] [--docs] [--dir <path>]`.
+ *
+ * Order of work, chosen so mistakes surface before minutes of measuring:
+ * parse the flags (usage error: exit 2); read the baseline if comparing
+ * (missing or malformed: exit 2); import every suite file (one that throws is
+ * reported and the rest still run); filter the cases; record the machine and
+ * commit; measure each case with progress on stderr; print the tables on
+ * stdout; write `--json`; regenerate the docs when this run may publish; and
+ * compare. Exit 1 if any case or suite file failed, nothing matched, or a
+ * regression was flagged.
+ *
+ * Publishing (README's marked Benchmarks section and docs/benchmarks.json)
+ * happens on a full run: no --filter, no --quick, the repo's own bench/ and no
+ * failed case, so partial or noisy numbers never replace the table. `--docs`
+ * forces it.
+ */
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { InvalidArgumentError } from '../src/errors.ts';
+import {
+  FULL_CONFIG,
+  QUICK_CONFIG,
+  buildReport,
+  collectMeta,
+  compareReports,
+  measureCase,
+  readBaseline,
+  registeredSuites,
+  renderComparison,
+  renderDocsMarkdown,
+  renderTables,
+  writeDocs,
+  type BenchReport,
+  type CaseOutcome,
+  type CaseSpec,
+} from './harness.ts';
+import { USAGE, parseCliArgs, type CliOptions } from './lib/args.ts';
+import { findSuiteFiles } from './lib/suite-files.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEFAULT_DIR = join(REPO_ROOT, 'bench');
+const README_PATH = join(REPO_ROOT, 'README.md');
+const DOCS_JSON_PATH = join(REPO_ROOT, 'docs', 'benchmarks.json');
+
+/**
+ * Progress on stderr: on a terminal one line rewritten in place, otherwise
+ * (CI logs, pipes) one plain line per step, since `\r` makes a mess of logs.
+ */
+class Progress {
+  readonly isTty: boolean;
+  private readonly stream: NodeJS.WriteStream;
+  private hasLine: boolean;
+
+  constructor(stream: NodeJS.WriteStream) {
+    this.stream = stream;
+    this.isTty = stream.isTTY === true;
+    this.hasLine = false;
+  }
+
+  /** A transient status line. */
+  show(text: string): void {
+    if (!this.isTty) {
+      this.stream.write(`${text}\n`);
+      return;
+    }
+    const width = Math.max(20, (this.stream.columns || 80) - 1); // 0 columns: size unknown
+    this.stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    this.hasLine = true;
+  }
+
+  /** A line that stays (a failure, a warning). */
+  note(text: string): void {
+    this.clear();
+    this.stream.write(`${text}\n`);
+  }
+
+  /** Removes the transient line, if any. */
+  clear(): void {
+    if (this.hasLine) this.stream.write('\r\x1b[2K');
+    this.hasLine = false;
+  }
+}
+
+/** The command as a reader would retype it, for the docs. */
+function commandLine(argv: readonly string[]): string {
+  const quoted = argv.map((a) => (/^[\w./=:@-]+$/.test(a) ? a : JSON.stringify(a)));
+  return quoted.length === 0 ? 'npm run bench' : `npm run bench -- ${quoted.join(' ')}`;
+}
+
+function display(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`bench: ${message}\nRun with --help for usage.\n`);
+  return 2;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let opts: CliOptions;
+  try {
+    opts = parseCliArgs(argv);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) return usageError(err.message);
+    throw err;
+  }
+  if (opts.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  let baseline: BenchReport | null = null;
+  if (opts.compare !== null) {
+    try {
+      baseline = readBaseline(resolve(opts.compare));
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) return usageError(err.message);
+      throw err;
+    }
+  }
+
+  const dir = opts.dir === null ? DEFAULT_DIR : resolve(opts.dir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return usageError(`--dir: not a folder: ${opts.dir ?? dir}`);
+  const files = findSuiteFiles(dir);
+  if (files.length === 0) {
+    process.stderr.write(`bench: no *.bench.ts suite files under ${display(dir)}\n`);
+    return 1;
+  }
+
+  const progress = new Progress(process.stderr);
+  const loadFailures: string[] = [];
+  for (const file of files) {
+    if (progress.isTty) progress.show(`loading ${display(file)}`);
+    try {
+      await import(pathToFileURL(file).href);
+    } catch (err) {
+      const text = `suite file ${display(file)} failed to load: ${errorText(err)}`;
+      loadFailures.push(text);
+      progress.note(`FAILED ${text}`);
+    }
+  }
+  progress.clear();
+
+  const all: { suite: string; spec: CaseSpec }[] = registeredSuites().flatMap((s) =>
+    s.cases.map((spec) => ({ suite: s.name, spec })),
+  );
+  const needle = opts.filter?.toLowerCase() ?? null;
+  const selected = all.filter((c) => needle === null || `${c.suite} › ${c.spec.name}`.toLowerCase().includes(needle));
+  if (selected.length === 0) {
+    const what = opts.filter === null ? 'no benchmark case is registered' : `no benchmark case matches --filter ${JSON.stringify(opts.filter)}`;
+    process.stderr.write(
+      `bench: ${what} (${all.length} case(s) in ${registeredSuites().length} suite(s) from ${files.length} file(s) under ${display(dir)})\n`,
+    );
+    return 1;
+  }
+
+  const config = opts.quick ? QUICK_CONFIG : FULL_CONFIG;
+  const meta = collectMeta(REPO_ROOT);
+  const startedMs = performance.now();
+  const outcomes: CaseOutcome[] = [];
+  for (const [i, c] of selected.entries()) {
+    progress.show(`[${i + 1}/${selected.length}] ${c.suite} › ${c.spec.name}`);
+    const outcome = await measureCase(c.suite, c.spec, config);
+    if (outcome.status === 'failed') progress.note(`FAILED ${c.suite} › ${c.spec.name}: ${outcome.error}`);
+    outcomes.push(outcome);
+  }
+  progress.clear();
+
+  process.stdout.write(`\n${renderTables(outcomes)}`);
+  const failed = outcomes.filter((o) => o.status === 'failed').length;
+  const seconds = ((performance.now() - startedMs) / 1000).toFixed(1);
+  process.stderr.write(
+    `bench: ${outcomes.length - failed} case(s) measured, ${failed} failed, in ${seconds} s` +
+      `${opts.quick ? ' (--quick: smoke-test numbers, not for publishing)' : ''}\n`,
+  );
+  for (const text of loadFailures) process.stderr.write(`bench: ${text}\n`);
+
+  const report = buildReport(meta, outcomes);
+  if (opts.json !== null) {
+    const path = resolve(opts.json);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+    process.stderr.write(`bench: results written to ${display(path)}\n`);
+  }
+
+  const isFullRun = opts.filter === null && !opts.quick && opts.dir === null;
+  const isComplete = failed === 0 && loadFailures.length === 0;
+  if (opts.docs || (isFullRun && isComplete)) {
+    const markdown = renderDocsMarkdown(outcomes, { meta, command: commandLine(argv), config });
+    const written = writeDocs({ readmePath: README_PATH, jsonPath: DOCS_JSON_PATH, report, markdown });
+    process.stderr.write(`bench: docs results written to ${display(DOCS_JSON_PATH)}\n`);
+    if (written.readme === 'updated') {
+      process.stderr.write(`bench: README Benchmarks section regenerated in ${display(README_PATH)}\n`);
+    } else if (written.readme === 'no-file') {
+      process.stderr.write(`bench: ${display(README_PATH)} not found; the Benchmarks table was not written\n`);
+    } else {
+      process.stderr.write(
+        `bench: ${display(README_PATH)} has no <!-- bench:start --> ... <!-- bench:end --> markers; left untouched\n`,
+      );
+    }
+    if (!isComplete) process.stderr.write('bench: warning: published docs omit the failed cases (--docs was given)\n');
+  } else if (isFullRun) {
+    process.stderr.write('bench: docs not updated because a case or suite file failed (pass --docs to publish anyway)\n');
+  }
+
+  let regressions = 0;
+  if (baseline !== null && opts.compare !== null) {
+    const cmp = compareReports(baseline.results, report.results);
+    process.stdout.write(`\n${renderComparison(cmp, opts.compare, baseline.meta)}`);
+    regressions = cmp.regressions.length;
+  }
+
+  return failed > 0 || loadFailures.length > 0 || regressions > 0 ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // A suite that leaves a handle open (a timer, a socket) must not hang the
+    // runner; an unref'd timer only fires if something else keeps us alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 2000).unref();
+  },
+);
