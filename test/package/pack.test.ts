@@ -1,0 +1,62 @@
+// Packs the package as npm would publish it, installs the tarball into a
+// fresh project and imports every subpath of the exports map, from plain
+// JavaScript and through the TypeScript declarations: a broken exports map,
+// a file missing from `files` or a declaration that does not resolve fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+/** A name each subpath must export, so an empty module fails too. */
+const EXPECTED: Record<string, string[]> = {
+  '.': ['BlackholeError', 'Histogram', 'PerformanceMonitor'],
+  './metrics': ['Histogram', 'PerformanceMonitor', 'MetricRegistry', 'ResourceSampler', 'collectPerformanceMetrics'],
+};
+
+test('the packed tarball installs and every subpath export imports (JS and types)', { timeout: 180_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bh-pack-'));
+  try {
+    const out = execFileSync(npm, ['pack', '--json', '--pack-destination', dir], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const [{ filename }] = JSON.parse(out.slice(out.indexOf('['))) as [{ filename: string }];
+    const app = join(dir, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
+    execFileSync(npm, ['install', '--offline', '--no-audit', '--no-fund', join(dir, filename)], { cwd: app, stdio: 'pipe' });
+
+    const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+    assert.deepEqual(subpaths.sort(), Object.keys(EXPECTED).sort(), 'every subpath has expectations here');
+    let js = '';
+    let ts = '';
+    subpaths.forEach((sub, i) => {
+      const spec = sub === '.' ? pkg.name : `${pkg.name}/${sub.slice(2)}`;
+      js += `const m${i} = await import(${JSON.stringify(spec)});\n`;
+      for (const name of EXPECTED[sub]!) js += `if (typeof m${i}[${JSON.stringify(name)}] !== 'function') throw new Error(${JSON.stringify(`${spec} lacks ${name}`)});\n`;
+      ts += `import * as t${i} from ${JSON.stringify(spec)};\n`;
+      for (const name of EXPECTED[sub]!) ts += `void t${i}.${name};\n`;
+    });
+    js += "console.log('imports ok');\n";
+    writeFileSync(join(app, 'check.mjs'), js);
+    assert.match(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }), /imports ok/);
+
+    writeFileSync(join(app, 'check.ts'), ts);
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFileSync(
+      process.execPath,
+      [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+        '--typeRoots', join(root, 'node_modules', '@types'), '--types', 'node', 'check.ts'],
+      { cwd: app, stdio: 'pipe' },
+    );
+    // Only the build output and the docs ship.
+    const listed = execFileSync('tar', ['-tzf', join(dir, filename)], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    assert.ok(listed.every((f) => /^package\/(dist\/src\/|README\.md$|package\.json$)/.test(f)), `unexpected files: ${listed.filter((f) => !/^package\/(dist\/src\/|README\.md$|package\.json$)/.test(f)).join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
