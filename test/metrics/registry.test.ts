@@ -117,6 +117,9 @@ test('labels: missing, extra, wrong type; 200 and "200" are one series; cardinal
   assert.throws(() => c.inc(1, { method: 'GET' }), (e: unknown) => e instanceof TypeError && /label "code" is missing/.test((e as Error).message));
   assert.throws(() => c.inc(1, { method: 'GET', code: 1, extra: 'x' }), /has no label "extra"/);
   assert.throws(() => c.inc(1, { method: 'GET', code: {} as unknown as string }), /must be a string, number or boolean/);
+  const u = r.counter('odd_total', { help: 'x', labelNames: ['method', 'code'] });
+  u.inc(1, { method: 'GET', code: 'undefined' });
+  assert.throws(() => u.inc(1, { method: 'GET', other: 1 } as never), /label "code" is missing/, 'a missing label never matches the string "undefined"');
   c.inc(1, { method: 'PUT', code: 201 });
   c.inc(1, { method: 'PUT', code: 500 });
   assert.throws(() => c.inc(1, { method: 'PUT', code: 503 }), (e: unknown) => (e as { code?: string }).code === ErrorCode.CARDINALITY && /maxSeries \(3\)/.test((e as Error).message));
