@@ -85,5 +85,6 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return `an array of ${value.length}`;
-  return `a ${typeof value}`;
+  const t = typeof value;
+  return `${t === 'object' ? 'an' : 'a'} ${t}`;
 }
