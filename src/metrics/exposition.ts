@@ -8,6 +8,7 @@
  * one `Map.get` per label value, no string building, no sorting.
  */
 import { BlackholeError, ErrorCode, InvalidArgumentError, describe } from '../errors.ts';
+import type { WindowedHistogram } from './windowed-histogram.ts';
 
 /** Label values by label name. Numbers and booleans are rendered with `String()`. */
 export type Labels = Readonly<Record<string, string | number | boolean>>;
@@ -116,6 +117,35 @@ export class ExpositionWriter {
   text(): string {
     return this.out;
   }
+}
+
+/**
+ * Writes one summary series: a line per quantile over the histogram's window
+ * (`NaN` when the window is empty), then the cumulative `_sum` and `_count`.
+ * Values are divided by `divisor` (1000 turns milliseconds into seconds;
+ * dividing avoids the rounding error of multiplying by 0.001).
+ * @example writeSummarySeries(w, 'rpc_seconds', 'peer="a"', series, ['0.5', '0.99'], [50, 99], 1)
+ */
+export function writeSummarySeries(
+  w: ExpositionWriter,
+  name: string,
+  pairs: string,
+  histogram: WindowedHistogram,
+  quantileLabels: readonly string[],
+  percents: readonly number[],
+  divisor: number,
+): void {
+  const prefix = pairs.length === 0 ? '{quantile="' : `{${pairs},quantile="`;
+  const window = histogram.window();
+  const values = window.count === 0 ? null : window.percentiles(percents);
+  let lines = '';
+  for (let i = 0; i < quantileLabels.length; i++) {
+    lines += `${name}${prefix}${quantileLabels[i]}"} ${values === null ? 'NaN' : formatValue(values[i]! / divisor)}\n`;
+  }
+  const total = histogram.total();
+  const block = labelBlock(pairs);
+  lines += `${name}_sum${block} ${formatValue(total.sum / divisor)}\n${name}_count${block} ${total.count}\n`;
+  w.raw(lines);
 }
 
 /** Thrown when a metric would exceed its series limit. */

@@ -16,6 +16,7 @@ export {
   formatValue,
   labelBlock,
   renderLabelPairs,
+  writeSummarySeries,
   type Labels,
   type MetricType,
   type SeriesKey,

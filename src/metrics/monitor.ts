@@ -26,7 +26,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import { LabelIndex, escapeLabelValue, formatValue, labelBlock, type ExpositionWriter, type Labels, type SeriesKey } from './exposition.ts';
+import { LabelIndex, escapeLabelValue, formatValue, labelBlock, writeSummarySeries, type ExpositionWriter, type Labels, type SeriesKey } from './exposition.ts';
 import { Histogram, type HistogramOptions } from './histogram.ts';
 import { MetricRegistry, type Collector } from './registry.ts';
 import { WindowTicker, type Clock } from './window-ticker.ts';
@@ -709,19 +709,9 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       const help = e.definition.help ?? `PerformanceMonitor ${e.kind} ${e.name}`;
       if (e.kind === 'tracked') {
         w.header(name, 'summary', help);
-        // Divide, not multiply by 1/1000: the rounded reciprocal adds an error (9 ms -> 0.009000000000000001 s).
         const divisor = e.definition.unit === 'ms' ? 1000 : 1;
         for (const s of (e as Entry<WindowedHistogram>).all()) {
-          const win = s.value.window();
-          const qs = win.count === 0 ? null : win.percentiles(QUANTILE_PERCENTS);
-          const prefix = s.key.pairs.length === 0 ? '{quantile="' : `{${s.key.pairs},quantile="`;
-          let lines = '';
-          for (let i = 0; i < QUANTILE_LABELS.length; i++) {
-            lines += `${name}${prefix}${QUANTILE_LABELS[i]}"} ${qs === null ? 'NaN' : qs[i]! / divisor}\n`;
-          }
-          const all = s.value.total();
-          lines += `${name}_sum${s.block} ${all.sum / divisor}\n${name}_count${s.block} ${all.count}\n`;
-          w.raw(lines);
+          writeSummarySeries(w, name, s.key.pairs, s.value, QUANTILE_LABELS, QUANTILE_PERCENTS, divisor);
         }
       } else if (e.kind === 'counter') {
         w.header(name, 'counter', help);

@@ -24,6 +24,7 @@ import {
   type Labels,
   type MetricType,
   type SeriesKey,
+  writeSummarySeries,
 } from './exposition.ts';
 import type { HistogramOptions } from './histogram.ts';
 import { WindowTicker, type Clock } from './window-ticker.ts';
@@ -409,18 +410,9 @@ export class Summary extends Metric<SummarySeries> {
     return this.seriesOf(labels);
   }
   protected writeSeries(w: ExpositionWriter, s: SummarySeries): void {
-    const prefix = s.pairs.length === 0 ? '{quantile="' : `{${s.pairs},quantile="`;
-    const window = s.histogram.window();
-    const values = window.count === 0 ? null : window.percentiles(this.percents);
-    let lines = '';
-    for (let i = 0; i < this.quantileLabels.length; i++) {
-      lines += `${this.name}${prefix}${this.quantileLabels[i]}"} ${values === null ? 'NaN' : formatValue(values[i]!)}\n`;
-    }
-    const total = s.histogram.total();
-    const block = labelBlock(s.pairs);
-    lines += `${this.name}_sum${block} ${formatValue(total.sum)}\n${this.name}_count${block} ${total.count}\n`;
-    w.raw(lines);
+    writeSummarySeries(w, this.name, s.pairs, s.histogram, this.quantileLabels, this.percents, 1);
   }
+
 }
 
 const SUFFIXES: Record<MetricType, readonly string[]> = {
