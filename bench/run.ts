@@ -11,11 +11,20 @@
  * compare. Exit 1 if any case or suite file failed, nothing matched, or a
  * regression was flagged.
  *
+ * Isolation: by default every case is measured in a fresh child process
+ * (this file again, in worker mode, told which file and case through the
+ * BH_BENCH_WORKER environment variable; the outcome comes back over IPC).
+ * Ours and the peers of a case still share that one process, as they must,
+ * but no case inherits the JIT state, inline caches or heap of the cases
+ * before it, so a number does not depend on which suites ran first.
+ * `--in-process` measures everything here instead.
+ *
  * Publishing (README's marked Benchmarks section and docs/benchmarks.json)
  * happens on a full run: no --filter, no --quick, the repo's own bench/ and no
  * failed case, so partial or noisy numbers never replace the table. `--docs`
  * forces it.
  */
+import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,6 +53,56 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEFAULT_DIR = join(REPO_ROOT, 'bench');
 const README_PATH = join(REPO_ROOT, 'README.md');
 const DOCS_JSON_PATH = join(REPO_ROOT, 'docs', 'benchmarks.json');
+const WORKER_ENV = 'BH_BENCH_WORKER';
+/** A case that has not finished after this long is killed and reported as failed. */
+const CASE_TIMEOUT_MS = 10 * 60_000;
+
+/** What the parent tells a worker to measure. */
+interface WorkerJob {
+  file: string;
+  suite: string;
+  case: string;
+  quick: boolean;
+}
+
+/** Worker mode: import one suite file, measure one case, send the outcome to the parent. */
+async function runWorker(job: WorkerJob): Promise<void> {
+  await import(pathToFileURL(job.file).href);
+  const spec = registeredSuites()
+    .find((s) => s.name === job.suite)
+    ?.cases.find((c) => c.name === job.case);
+  const outcome: CaseOutcome =
+    spec === undefined
+      ? { status: 'failed', suite: job.suite, case: job.case, note: undefined, error: `worker: case not found in ${job.file}` }
+      : await measureCase(job.suite, spec, job.quick ? QUICK_CONFIG : FULL_CONFIG);
+  await new Promise<void>((resolve) => process.send!(outcome, () => resolve()));
+}
+
+/** Measures one case in a fresh child process; a crash or a hang becomes a failed case. */
+function measureInChild(job: WorkerJob, note: string | undefined): Promise<CaseOutcome> {
+  return new Promise((resolve) => {
+    const child = fork(fileURLToPath(import.meta.url), [], {
+      execArgv: process.execArgv,
+      env: { ...process.env, [WORKER_ENV]: JSON.stringify(job) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let outcome: CaseOutcome | null = null;
+    const timer = setTimeout(() => child.kill('SIGKILL'), CASE_TIMEOUT_MS);
+    child.on('message', (m) => (outcome = m as CaseOutcome));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(
+        outcome ?? {
+          status: 'failed',
+          suite: job.suite,
+          case: job.case,
+          note,
+          error: `worker process ended (${signal ?? `exit code ${code}`}) without a result`,
+        },
+      );
+    });
+  });
+}
 
 /**
  * Progress on stderr: on a terminal one line rewritten in place, otherwise
@@ -137,10 +196,13 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const progress = new Progress(process.stderr);
   const loadFailures: string[] = [];
+  const fileOfSuite = new Map<string, string>();
   for (const file of files) {
     if (progress.isTty) progress.show(`loading ${display(file)}`);
     try {
+      const before = registeredSuites().length;
       await import(pathToFileURL(file).href);
+      for (const s of registeredSuites().slice(before)) fileOfSuite.set(s.name, file);
     } catch (err) {
       const text = `suite file ${display(file)} failed to load: ${errorText(err)}`;
       loadFailures.push(text);
@@ -168,7 +230,9 @@ async function main(argv: readonly string[]): Promise<number> {
   const outcomes: CaseOutcome[] = [];
   for (const [i, c] of selected.entries()) {
     progress.show(`[${i + 1}/${selected.length}] ${c.suite} › ${c.spec.name}`);
-    const outcome = await measureCase(c.suite, c.spec, config);
+    const outcome = opts.inProcess
+      ? await measureCase(c.suite, c.spec, config)
+      : await measureInChild({ file: fileOfSuite.get(c.suite)!, suite: c.suite, case: c.spec.name, quick: opts.quick }, c.spec.note);
     if (outcome.status === 'failed') progress.note(`FAILED ${c.suite} › ${c.spec.name}: ${outcome.error}`);
     outcomes.push(outcome);
   }
@@ -221,7 +285,16 @@ async function main(argv: readonly string[]): Promise<number> {
   return failed > 0 || loadFailures.length > 0 || regressions > 0 ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
+const workerJob = process.env[WORKER_ENV];
+if (workerJob !== undefined) {
+  runWorker(JSON.parse(workerJob) as WorkerJob).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+} else main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
     // A suite that leaves a handle open (a timer, a socket) must not hang the

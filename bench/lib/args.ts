@@ -23,6 +23,8 @@ export interface CliOptions {
   docs: boolean;
   /** Folder searched for `*.bench.ts`; null means the repo's bench/. */
   dir: string | null;
+  /** Measure every case in this process instead of one fresh child process per case. */
+  inProcess: boolean;
   /** Print usage and exit. */
   help: boolean;
 }
@@ -44,6 +46,9 @@ Options:
                         docs/benchmarks.json even on a filtered or quick run
                         (a full, unfiltered run does this by itself)
   --dir <path>          look for suites under <path> instead of bench/
+  --in-process          measure every case in this process (faster start, but
+                        the JIT state of one case leaks into the next); by
+                        default each case runs in a fresh child process
   -h, --help            print this help
 
 Exit codes: 0 ok; 1 a case failed, no case matched, or a regression was
@@ -70,7 +75,7 @@ const VALUE_HINTS: Record<keyof typeof VALUE_FLAGS, string> = {
  * @example parseCliArgs(['--json=out.json', '--quick']).json // 'out.json'
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const opts: CliOptions = { filter: null, quick: false, json: null, compare: null, docs: false, dir: null, help: false };
+  const opts: CliOptions = { filter: null, quick: false, json: null, compare: null, docs: false, dir: null, inProcess: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') {
@@ -83,9 +88,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (flag === '--quick' || flag === '--docs') {
+    if (flag === '--quick' || flag === '--docs' || flag === '--in-process') {
       if (inline !== undefined) throw new InvalidArgumentError(`${flag} takes no value, got ${JSON.stringify(arg)}`);
-      opts[flag === '--quick' ? 'quick' : 'docs'] = true;
+      opts[flag === '--quick' ? 'quick' : flag === '--docs' ? 'docs' : 'inProcess'] = true;
       continue;
     }
     if (!(flag in VALUE_FLAGS)) {

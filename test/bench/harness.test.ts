@@ -406,9 +406,12 @@ describe('CLI arguments', () => {
       compare: null,
       docs: true,
       dir: 'x',
+      inProcess: false,
       help: false,
     });
     assert.equal(parseCliArgs(['-h']).help, true);
+    assert.equal(parseCliArgs(['--in-process']).inProcess, true);
+    assert.throws(() => parseCliArgs(['--in-process=yes']), /--in-process takes no value/);
   });
 
   it('rejects unknown flags, missing values and stray arguments, naming the flag', () => {
@@ -479,6 +482,20 @@ describe('bench/run.ts end to end', () => {
     assert.match(r.stderr, /\[2\/2\] fixture\/tiny › broken peer/);
     assert.match(r.stdout, /broken setup\n {2}FAILED: setup threw: Error: fixture setup failure/);
     assert.match(r.stdout, /broken peer\n {2}FAILED: throwing peer threw during calibration: Error: fixture peer failure/);
+  });
+
+  it('each case runs in a fresh process by default; --in-process shares one', () => {
+    const isolated = run('--dir', FIXTURES, '--quick', '--filter', 'leak');
+    assert.equal(isolated.status, 0, isolated.stdout + isolated.stderr);
+    const shared = run('--dir', FIXTURES, '--quick', '--filter', 'leak', '--in-process');
+    assert.equal(shared.status, 1);
+    assert.match(shared.stdout, /leak reader\n {2}FAILED: setup threw: Error: saw state left by an earlier case/);
+  });
+
+  it('a worker that dies is a failed case, not a dead run', () => {
+    const r = run('--dir', FIXTURES, '--quick', '--filter', 'crashing');
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /crashing worker\n {2}FAILED: worker process ended \(exit code 7\) without a result/);
   });
 
   it('no matching case: says so, exit 1', () => {
