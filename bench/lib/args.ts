@@ -40,8 +40,9 @@ Options:
                         (case-insensitive), e.g. --filter histogram
   --quick               short samples (CI smoke test); numbers are not published
   --json <file>         write the results as JSON to <file>
-  --compare <file>      compare with a baseline results JSON; exit 1 if any
-                        median/op grew more than 10%
+  --compare <file>      compare with a baseline results JSON; exit 1 if the
+                        median/op of any of our implementations grew more
+                        than 10% (peers are shown, not judged)
   --docs                rewrite README.md's Benchmarks section and
                         docs/benchmarks.json even on a filtered or quick run
                         (a full, unfiltered run does this by itself)
