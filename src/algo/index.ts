@@ -1,0 +1,2 @@
+// blackhole-perf/algo: re-exports only (filled in as each concept lands).
+export {};

@@ -1,0 +1,2 @@
+// blackhole-perf/memory: re-exports only (filled in as each concept lands).
+export {};

@@ -1,0 +1,2 @@
+// blackhole-perf/struct: re-exports only (filled in as each concept lands).
+export {};
