@@ -1,2 +1,6 @@
-// blackhole-perf/struct: re-exports only (filled in as each concept lands).
-export {};
+// blackhole-perf/struct: re-exports only.
+export { BTree, DEFAULT_MAX_NODE_SIZE, DEFAULT_MAX_INNER_NODE_SIZE } from './b-tree.ts';
+export type { BTreeOptions, KeyComparator } from './b-tree.ts';
+export { SkipList } from './skip-list.ts';
+export type { SkipListOptions } from './skip-list.ts';
+export { StructErrorCode, ConcurrentModificationError, StructureInvariantError } from './errors.ts';
