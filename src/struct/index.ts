@@ -4,3 +4,7 @@ export type { BTreeOptions, KeyComparator } from './b-tree.ts';
 export { SkipList } from './skip-list.ts';
 export type { SkipListOptions } from './skip-list.ts';
 export { StructErrorCode, ConcurrentModificationError, StructureInvariantError } from './errors.ts';
+export { RTree } from './r-tree.ts';
+export type { Box, RTreeOptions, RTreeJSON } from './r-tree.ts';
+export { PackedRTree, PackedRTreeStateError, PACKED_R_TREE_STATE, hilbert16 } from './packed-r-tree.ts';
+export type { PackedRTreeOptions } from './packed-r-tree.ts';
