@@ -8,3 +8,7 @@ export { RTree } from './r-tree.ts';
 export type { Box, RTreeOptions, RTreeJSON } from './r-tree.ts';
 export { PackedRTree, PackedRTreeStateError, PACKED_R_TREE_STATE, hilbert16 } from './packed-r-tree.ts';
 export type { PackedRTreeOptions } from './packed-r-tree.ts';
+export { LinkedHashMap, type LinkedHashMapOptions, type LinkedHashMapIterationOptions } from './linked-hash-map.ts';
+export { BinaryHeap, defaultHeapCompare, type HeapComparator } from './binary-heap.ts';
+export { NumericHeap, type NumericHeapOptions } from './numeric-heap.ts';
+export { selectDataStructure, selectionTable, USE_CASE_TYPES, type UseCase, type UseCaseType, type StructureName, type DataStructureChoice } from './selector.ts';
