@@ -18,9 +18,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const EXPECTED: Record<string, string[]> = {
   '.': ['BlackholeError', 'Histogram', 'PerformanceMonitor'],
   './metrics': ['Histogram', 'PerformanceMonitor', 'MetricRegistry', 'ResourceSampler', 'collectPerformanceMetrics'],
-  './struct': [],
-  './algo': [],
-  './memory': [],
+  './struct': ['BTree', 'SkipList', 'LinkedHashMap', 'BinaryHeap', 'NumericHeap', 'RTree', 'PackedRTree', 'selectDataStructure'],
+  './algo': ['optimizeSort', 'sortNumbers', 'sortTyped', 'introSort', 'indexOf', 'Searcher', 'AhoCorasick'],
+  './memory': ['ObjectPool', 'BufferPool', 'MemoryArena', 'defineLayout', 'PaddedCounters'],
 };
 
 test('the packed tarball installs and every subpath export imports (JS and types)', { timeout: 180_000 }, () => {
