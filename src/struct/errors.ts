@@ -22,6 +22,8 @@ export const StructErrorCode = {
   CONCURRENT_MODIFICATION: 'ERR_BH_STRUCT_CONCURRENT_MODIFICATION',
   /** `checkValid()` found a broken structural invariant (a bug, or a comparator that is not a total order). */
   INVARIANT: 'ERR_BH_STRUCT_INVARIANT',
+  /** A PackedRTree method was called in the wrong phase (add after finish, query before it). */
+  PACKED_R_TREE_STATE: 'ERR_BH_PACKED_R_TREE_STATE',
 } as const;
 
 /**

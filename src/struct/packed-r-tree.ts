@@ -48,6 +48,7 @@
  * its children's. A PackedRTree never writes to its buffer after finish(),
  * so any number of threads may query one SharedArrayBuffer at once.
  */
+import { StructErrorCode } from './errors.ts';
 import { BlackholeError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { DistanceQueue } from './r-tree-queue.ts';
 
@@ -66,7 +67,7 @@ const MAX_ITEMS = 2 ** 32 - 1;
  * area's error registry once it exists.)
  * @example if (err.code === PACKED_R_TREE_STATE) index.finish()
  */
-export const PACKED_R_TREE_STATE = 'ERR_BH_PACKED_R_TREE_STATE';
+export const PACKED_R_TREE_STATE = StructErrorCode.PACKED_R_TREE_STATE;
 
 /**
  * Thrown when a PackedRTree method is called in the wrong phase: `add()`
