@@ -79,9 +79,9 @@ test('replace, pushPop, clear, toSortedArray and non-consuming iteration', () =>
 });
 
 test('invalid comparator or initial values throw a typed TypeError', () => {
-  assert.throws(() => new BinaryHeap(42 as unknown as HeapComparator<number>), (e: any) => e instanceof TypeError && (e as InvalidArgumentError).code === ErrorCode.INVALID_ARG && /BinaryHeap compare must be a function, got 42/.test(e.message));
-  assert.throws(() => new BinaryHeap(byNumber, 5 as unknown as number[]), (e: any) => e instanceof TypeError && /initial values must be iterable, got 5/.test(e.message));
-  assert.throws(() => new BinaryHeap(byNumber, null as unknown as number[]), (e: any) => e instanceof TypeError && /got null/.test(e.message));
+  assert.throws(() => new BinaryHeap(42 as unknown as HeapComparator<number>), (e: Error & { code?: string }) => e instanceof TypeError && (e as InvalidArgumentError).code === ErrorCode.INVALID_ARG && /BinaryHeap compare must be a function, got 42/.test(e.message));
+  assert.throws(() => new BinaryHeap(byNumber, 5 as unknown as number[]), (e: Error & { code?: string }) => e instanceof TypeError && /initial values must be iterable, got 5/.test(e.message));
+  assert.throws(() => new BinaryHeap(byNumber, null as unknown as number[]), (e: Error & { code?: string }) => e instanceof TypeError && /got null/.test(e.message));
 });
 
 for (const op of ['push', 'pop', 'replace', 'pushPop'] as const) {

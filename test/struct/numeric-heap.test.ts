@@ -87,7 +87,7 @@ test('NaN priority is rejected with a typed RangeError and the heap is unchanged
   const h = new NumericHeap();
   h.push(1, 1);
   for (const call of [() => h.push(2, NaN), () => h.replace(2, NaN), () => h.pushPop(2, NaN)]) {
-    assert.throws(call, (e: any) => e instanceof RangeError && (e as OutOfRangeError).code === ErrorCode.OUT_OF_RANGE && /NumericHeap priority \(NaN\) must not be NaN/.test(e.message));
+    assert.throws(call, (e: Error & { code?: string }) => e instanceof RangeError && (e as OutOfRangeError).code === ErrorCode.OUT_OF_RANGE && /NumericHeap priority \(NaN\) must not be NaN/.test(e.message));
   }
   assert.deepEqual(drain(h), [[1, 1]]);
 });
@@ -95,10 +95,10 @@ test('NaN priority is rejected with a typed RangeError and the heap is unchanged
 test('bad ids and non-number priorities are rejected', () => {
   const h = new NumericHeap();
   for (const id of [-1, 1.5, 2 ** 32, NaN]) {
-    assert.throws(() => h.push(id, 0), (e: any) => e instanceof RangeError && (e as OutOfRangeError).code === ErrorCode.OUT_OF_RANGE && e.message.includes('id'));
+    assert.throws(() => h.push(id, 0), (e: Error & { code?: string }) => e instanceof RangeError && (e as OutOfRangeError).code === ErrorCode.OUT_OF_RANGE && e.message.includes('id'));
   }
-  assert.throws(() => h.push('1' as unknown as number, 0), (e: any) => e instanceof TypeError && (e as InvalidArgumentError).code === ErrorCode.INVALID_ARG);
-  assert.throws(() => h.push(1, '1' as unknown as number), (e: any) => e instanceof TypeError && /priority must be a number, got "1"/.test(e.message));
+  assert.throws(() => h.push('1' as unknown as number, 0), (e: Error & { code?: string }) => e instanceof TypeError && (e as InvalidArgumentError).code === ErrorCode.INVALID_ARG);
+  assert.throws(() => h.push(1, '1' as unknown as number), (e: Error & { code?: string }) => e instanceof TypeError && /priority must be a number, got "1"/.test(e.message));
   assert.equal(h.size, 0);
 });
 
@@ -106,7 +106,7 @@ for (const bad of [0, -1, 1.5, 2 ** 31, NaN, '8']) {
   test(`initialCapacity ${String(bad)} throws a RangeError naming the option and the rule`, () => {
     assert.throws(
       () => new NumericHeap({ initialCapacity: bad as number }),
-      (e: any) => e instanceof RangeError && (e as OutOfRangeError).code === ErrorCode.OUT_OF_RANGE && /NumericHeap initialCapacity .* must be an integer from 1 to 1073741824/.test(e.message),
+      (e: Error & { code?: string }) => e instanceof RangeError && (e as OutOfRangeError).code === ErrorCode.OUT_OF_RANGE && /NumericHeap initialCapacity .* must be an integer from 1 to 1073741824/.test(e.message),
     );
   });
 }
