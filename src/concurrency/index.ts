@@ -1,0 +1,2 @@
+// blackhole-perf/concurrency: re-exports only.
+export {};
