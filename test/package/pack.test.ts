@@ -21,7 +21,7 @@ const EXPECTED: Record<string, string[]> = {
   './struct': ['BTree', 'SkipList', 'LinkedHashMap', 'BinaryHeap', 'NumericHeap', 'RTree', 'PackedRTree', 'selectDataStructure'],
   './algo': ['optimizeSort', 'sortNumbers', 'sortTyped', 'introSort', 'indexOf', 'Searcher', 'AhoCorasick'],
   './memory': ['ObjectPool', 'BufferPool', 'MemoryArena', 'defineLayout', 'PaddedCounters'],
-  './concurrency': [],
+  './concurrency': ['Semaphore', 'AsyncBatcher', 'SmartBatcher'],
 };
 
 test('the packed tarball installs and every subpath export imports (JS and types)', { timeout: 180_000 }, () => {
