@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import fc from 'fast-check';
+import { MpmcRing } from '../../src/concurrency/mpmc-ring.ts';
+import { ConcurrencyErrorCode, RingTimeoutError } from '../../src/concurrency/errors.ts';
+
+const WORKER = new URL('./fixtures/ring-worker.ts', import.meta.url).href;
+// Node 20 ignores `--import` in a Worker's execArgv, so the worker registers
+// tsx's loader itself before importing the TypeScript entry.
+const TSX_API = import.meta.resolve('tsx/esm/api');
+const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER)}); })`;
+
+/** Starts a fixture worker; `result` resolves with its one message, rejects on error, exit without message, or `limitMs`. */
+function start(workerData: Record<string, unknown>, limitMs = 30_000): { worker: Worker; result: Promise<Record<string, unknown>> } {
+  const worker = new Worker(BOOT, { eval: true, workerData });
+  const result = new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker ${String(workerData.role)} did not finish within ${limitMs} ms`)), limitMs);
+    worker.once('message', (m) => {
+      clearTimeout(timer);
+      resolve(m as Record<string, unknown>);
+    });
+    worker.once('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    worker.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker ${String(workerData.role)} exited with ${code} before reporting`));
+    });
+  });
+  return { worker, result };
+}
+
+test('FIFO on one thread, with full and empty edges', () => {
+  const q = MpmcRing.create({ slots: 4, slotBytes: 8 });
+  for (let i = 0; i < 4; i++) assert.equal(q.tryEnqueue(new Uint8Array([i, i + 1])), true);
+  assert.equal(q.tryEnqueue(new Uint8Array([9])), false, 'full');
+  assert.equal(q.stats().size, 4);
+  for (let i = 0; i < 4; i++) assert.deepEqual(q.tryDequeue(), new Uint8Array([i, i + 1]));
+  assert.equal(q.tryDequeue(), null, 'empty');
+});
+
+test('matches a plain array queue for random enqueue/dequeue sequences (property)', () => {
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('enq' as const), len: fc.integer({ min: 0, max: 12 }), fill: fc.nat(255) }),
+    fc.record({ kind: fc.constant('deq' as const) }),
+  );
+  fc.assert(
+    fc.property(fc.constantFrom(2, 4, 8), fc.array(op, { maxLength: 200 }), (slots, ops) => {
+      const q = MpmcRing.create({ slots, slotBytes: 12 });
+      const model: Uint8Array[] = [];
+      const scratch = new Uint8Array(12);
+      for (const o of ops) {
+        if (o.kind === 'enq') {
+          const msg = Uint8Array.from({ length: o.len }, (_, i) => (o.fill + i) & 255);
+          const fits = model.length < slots;
+          if (q.tryEnqueue(msg) !== fits) return false;
+          if (fits) model.push(msg);
+        } else {
+          const n = q.tryDequeueInto(scratch);
+          const want = model.shift();
+          if (want === undefined ? n !== -1 : n !== want.length || Buffer.compare(scratch.subarray(0, n), want) !== 0) return false;
+        }
+        if (q.stats().size !== model.length) return false;
+      }
+      return true;
+    }),
+    { seed: 1717, numRuns: 300 },
+  );
+});
+
+test('bad options, oversized messages and foreign buffers throw typed errors naming the option', () => {
+  for (const slots of [0, 1, 3, 100, 2 ** 25]) {
+    assert.throws(() => MpmcRing.create({ slots, slotBytes: 8 }), /MpmcRing slots \(.*\) must be a power of two from 2 to 2\^24/, `slots ${slots}`);
+  }
+  for (const slotBytes of [0, 6, 2 ** 21]) {
+    assert.throws(() => MpmcRing.create({ slots: 4, slotBytes }), RangeError, `slotBytes ${slotBytes}`);
+  }
+  const q = MpmcRing.create({ slots: 4, slotBytes: 8 });
+  assert.throws(() => q.tryEnqueue(new Uint8Array(9)), /MpmcRing message length \(9\) must be at most slotBytes \(8\)/);
+  assert.throws(() => q.tryDequeueInto(new Uint8Array(4)), /MpmcRing target length \(4\) must be at least slotBytes \(8\)/);
+  assert.throws(() => MpmcRing.from(new SharedArrayBuffer(1024)), (e: unknown) => e instanceof TypeError && /magic/.test((e as Error).message));
+  assert.throws(() => MpmcRing.from({} as never), TypeError);
+  assert.deepEqual(MpmcRing.from(q.buffer).stats(), q.stats());
+});
+
+test('blocking and async waits time out with RingTimeoutError', async () => {
+  const q = MpmcRing.create({ slots: 2, slotBytes: 4 });
+  assert.throws(() => q.dequeueInto(new Uint8Array(4), 5), (e: unknown) => e instanceof RingTimeoutError && e.code === ConcurrencyErrorCode.RING_TIMEOUT);
+  await assert.rejects(q.dequeueAsync(5), RingTimeoutError);
+  q.tryEnqueue(new Uint8Array(4));
+  q.tryEnqueue(new Uint8Array(4));
+  assert.throws(() => q.enqueue(new Uint8Array(4), 5), /MpmcRing enqueue timed out after 5 ms/);
+  await assert.rejects(q.enqueueAsync(new Uint8Array(4), 5), RingTimeoutError);
+});
+
+test('2 producers x 2 consumers pass a million messages, each received once, in order per producer', async () => {
+  const producers = 2;
+  const perProducer = 500_000;
+  const total = producers * perProducer;
+  const q = MpmcRing.create({ slots: 1024, slotBytes: 4 });
+  const seen = new SharedArrayBuffer(total);
+  const done = new SharedArrayBuffer(4);
+  const workers = [
+    ...[0, 1].map((id) => start({ role: 'mpmc-producer', ring: q.buffer, count: perProducer, id, timeoutMs: 10_000 })),
+    ...[0, 1].map(() => start({ role: 'mpmc-consumer', ring: q.buffer, total, perProducer, producers, seen, done })),
+  ];
+  try {
+    const results = await Promise.all(workers.map((w) => w.result));
+    assert.deepEqual(results.slice(0, 2), [{ sent: perProducer }, { sent: perProducer }]);
+    const consumers = results.slice(2) as { received: number; ordered: boolean }[];
+    assert.equal(consumers[0].received + consumers[1].received, total);
+    assert.ok(consumers.every((c) => c.ordered), 'each consumer saw each producer in order');
+    const counts = new Uint8Array(seen);
+    const wrong = counts.findIndex((c) => c !== 1);
+    assert.equal(wrong, -1, `message ${wrong} received ${counts[wrong]} times`);
+  } finally {
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+});
+
+test('consumers terminated mid-run make blocked producers fail with RingTimeoutError, not hang', async () => {
+  const q = MpmcRing.create({ slots: 64, slotBytes: 4 });
+  const perProducer = 10_000_000;
+  const total = 2 * perProducer;
+  const seen = new SharedArrayBuffer(0x1000000 * 2);
+  const done = new SharedArrayBuffer(4);
+  const producers = [0, 1].map((id) => start({ role: 'mpmc-producer', ring: q.buffer, count: perProducer, id, timeoutMs: 200 }));
+  const consumers = [0, 1].map(() => start({ role: 'mpmc-consumer', ring: q.buffer, total, perProducer: 0x1000000, producers: 2, seen, done }));
+  for (const c of consumers) c.result.catch(() => {});
+  try {
+    const counter = new Int32Array(done);
+    const deadline = Date.now() + 15_000;
+    while (Atomics.load(counter, 0) < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(Atomics.load(counter, 0) >= 1000, 'consumers made progress');
+    await Promise.all(consumers.map((c) => c.worker.terminate()));
+    const outcomes = await Promise.all(producers.map((p) => p.result));
+    for (const o of outcomes) assert.equal(o.error, ConcurrencyErrorCode.RING_TIMEOUT);
+  } finally {
+    await Promise.all([...producers, ...consumers].map((w) => w.worker.terminate()));
+  }
+});
