@@ -61,6 +61,7 @@
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { RingTimeoutError } from './errors.ts';
 
+import { checkTimeout, waitAsync } from './atomics-wait.ts';
 const MAGIC = 0x52534842; // 'BHSR' little-endian
 const VERSION = 1;
 const I_MAGIC = 0;
@@ -104,34 +105,6 @@ function asBytes(view: ArrayBufferView, component: string, param: string): Uint8
   return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
-/** A ref'd interval that keeps the event loop alive while we wait (a pending `Atomics.waitAsync` alone does not). */
-const KEEP_ALIVE_MS = 2 ** 30;
-function noop(): void {}
-
-/** `Atomics.waitAsync` (Node 16+); typed here because the project's TypeScript lib predates ES2024. */
-const atomicsWaitAsync = (
-  Atomics as unknown as {
-    waitAsync(words: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
-  }
-).waitAsync;
-
-/** `Atomics.waitAsync`, awaited, with the event loop kept alive for the duration. */
-async function waitAsync(words: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
-  const result = atomicsWaitAsync(words, index, value, timeoutMs);
-  if (!result.async) return;
-  const keepAlive = setInterval(noop, KEEP_ALIVE_MS);
-  try {
-    await result.value;
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
-
-function checkTimeout(component: string, timeoutMs: number): void {
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) {
-    throw new OutOfRangeError(`${component} timeoutMs (${describe(timeoutMs)}) must be a number >= 0 (Infinity waits forever)`);
-  }
-}
 
 /**
  * A single-producer single-consumer ring over a SharedArrayBuffer (see the
