@@ -18,11 +18,12 @@ import { suite } from '../harness.ts';
 import { SpscRing } from '../../src/concurrency/spsc-ring.ts';
 import { MpmcRing } from '../../src/concurrency/mpmc-ring.ts';
 import { CONSUMED, CONTROL_WORDS, GEN, MESSAGE_BYTES, OPS, TARGET } from './ring-worker.ts';
+import { tsWorkerBoot } from '../../scripts/ts-worker.ts';
 
 const WORKER_URL = new URL('./ring-worker.ts', import.meta.url).href;
 // Node 20 ignores `--import` in a Worker's execArgv, so each worker registers
 // tsx's loader itself before importing the TypeScript entry.
-const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL)}); })`;
+const BOOT = tsWorkerBoot(WORKER_URL);
 
 /** Starts a bench worker and resolves once it reports 'ready'. */
 function startWorker(workerData: Record<string, unknown>, transferList: MessagePort[] = []): Promise<Worker> {

@@ -9,11 +9,12 @@ import { Worker } from 'node:worker_threads';
 import { suite } from '../harness.ts';
 import { PaddedCounters } from '../../src/memory/padded-counters.ts';
 import { CONTROL_WORDS, DONE, GEN, OPS, STOP } from './counter-worker.ts';
+import { tsWorkerBoot } from '../../scripts/ts-worker.ts';
 
 const WORKER_URL = new URL('./counter-worker.ts', import.meta.url).href;
 // Node 20 ignores `--import` in a Worker's execArgv, so each worker registers
 // tsx's loader itself before importing the TypeScript entry.
-const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL)}); })`;
+const BOOT = tsWorkerBoot(WORKER_URL);
 
 /** Two workers sharing one counters buffer, driven through a control doorbell. */
 class CounterPair {

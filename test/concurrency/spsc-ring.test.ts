@@ -4,12 +4,12 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { SpscRing } from '../../src/concurrency/spsc-ring.ts';
 import { ConcurrencyErrorCode, RingTimeoutError } from '../../src/concurrency/errors.ts';
+import { tsWorkerBoot } from '../../scripts/ts-worker.ts';
 
 const WORKER = new URL('./fixtures/ring-worker.ts', import.meta.url).href;
 // Node 20 ignores `--import` in a Worker's execArgv, so the worker registers
 // tsx's loader itself before importing the TypeScript entry.
-const TSX_API = import.meta.resolve('tsx/esm/api');
-const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER)}); })`;
+const BOOT = tsWorkerBoot(WORKER);
 
 /** Starts a fixture worker; `result` resolves with its one message, rejects on error, exit without message, or `limitMs`. */
 function start(workerData: Record<string, unknown>, limitMs = 30_000): { worker: Worker; result: Promise<Record<string, unknown>> } {

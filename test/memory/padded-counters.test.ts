@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { PaddedCounters } from '../../src/memory/padded-counters.ts';
+import { tsWorkerBoot } from '../../scripts/ts-worker.ts';
 
 const WORKER = new URL('./fixtures/padded-counter-worker.ts', import.meta.url).href;
 // Node 20 ignores `--import` in a Worker's execArgv, so the worker registers
 // tsx's loader itself before importing the TypeScript entry.
-const TSX_API = import.meta.resolve('tsx/esm/api');
-const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER)}); })`;
+const BOOT = tsWorkerBoot(WORKER);
 
 function runWorker(workerData: Record<string, unknown>): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { PackedRTree, PackedRTreeStateError, PACKED_R_TREE_STATE, hilbert16 } from '../../src/struct/packed-r-tree.ts';
 import { ErrorCode } from '../../src/errors.ts';
+import { tsWorkerBoot } from '../../scripts/ts-worker.ts';
 
 type Tuple = [number, number, number, number];
 
@@ -237,8 +238,7 @@ test('hilbert16 walks a continuous curve through every cell', () => {
 const WORKER = new URL('./fixtures/packed-r-tree-worker.ts', import.meta.url).href;
 // Node 20 ignores `--import` in a Worker's execArgv, so the worker registers
 // tsx's loader itself before importing the TypeScript entry.
-const TSX_API = import.meta.resolve('tsx/esm/api');
-const BOOT = `import(${JSON.stringify(TSX_API)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER)}); })`;
+const BOOT = tsWorkerBoot(WORKER);
 
 async function queryInWorker(data: ArrayBuffer | SharedArrayBuffer, transfer: boolean, queries: Tuple[], points: [number, number][]) {
   const worker = new Worker(BOOT, { eval: true });
