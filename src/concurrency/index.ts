@@ -7,3 +7,7 @@ export type { SpscRingOptions } from './spsc-ring.ts';
 export { MpmcRing } from './mpmc-ring.ts';
 export type { MpmcRingOptions } from './mpmc-ring.ts';
 export { ConcurrencyErrorCode, RingTimeoutError } from './errors.ts';
+export { readCpuTopology, parseCpuList, formatCpuList, MAX_CPU_ID } from './cpu-topology.ts';
+export type { CpuTopology, CpuTopologySource, NumaNode, ReadCpuTopologyOptions } from './cpu-topology.ts';
+export { planCorePlacement, MAX_PLACEMENT_THREADS } from './core-placement.ts';
+export type { PlacementPolicy, PlacementPolicyName, CpuLoad, CorePlacementOptions } from './core-placement.ts';
