@@ -1,36 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { MpmcRing } from '../../src/concurrency/mpmc-ring.ts';
 import { ConcurrencyErrorCode, RingTimeoutError } from '../../src/concurrency/errors.ts';
-import { tsWorkerBoot } from '../../scripts/ts-worker.ts';
+import { startWorker } from '../helpers/worker.ts';
 
 const WORKER = new URL('./fixtures/ring-worker.ts', import.meta.url).href;
-// Node 20 ignores `--import` in a Worker's execArgv, so the worker registers
-// tsx's loader itself before importing the TypeScript entry.
-const BOOT = tsWorkerBoot(WORKER);
-
-/** Starts a fixture worker; `result` resolves with its one message, rejects on error, exit without message, or `limitMs`. */
-function start(workerData: Record<string, unknown>, limitMs = 30_000): { worker: Worker; result: Promise<Record<string, unknown>> } {
-  const worker = new Worker(BOOT, { eval: true, workerData });
-  const result = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${String(workerData.role)} did not finish within ${limitMs} ms`)), limitMs);
-    worker.once('message', (m) => {
-      clearTimeout(timer);
-      resolve(m as Record<string, unknown>);
-    });
-    worker.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    worker.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker ${String(workerData.role)} exited with ${code} before reporting`));
-    });
-  });
-  return { worker, result };
-}
+const start = (workerData: Record<string, unknown>, limitMs?: number) => startWorker(WORKER, workerData, limitMs);
 
 test('FIFO on one thread, with full and empty edges', () => {
   const q = MpmcRing.create({ slots: 4, slotBytes: 8 });
