@@ -59,7 +59,7 @@ test('the packed tarball installs and every subpath export imports (JS and types
     );
     // Only the build output and the docs ship.
     const listed = execFileSync('tar', ['-tzf', join(dir, filename)], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    assert.ok(listed.every((f) => /^package\/(dist\/src\/|README\.md$|package\.json$)/.test(f)), `unexpected files: ${listed.filter((f) => !/^package\/(dist\/src\/|README\.md$|package\.json$)/.test(f)).join(', ')}`);
+    assert.ok(listed.every((f) => /^package\/(dist\/src\/|README\.md$|package\.json$|native\/affinity\/(binding\.gyp|affinity\.c)$|scripts\/build-native\.mjs$)/.test(f)), `unexpected files: ${listed.filter((f) => !/^package\/(dist\/src\/|README\.md$|package\.json$|native\/affinity\/(binding\.gyp|affinity\.c)$|scripts\/build-native\.mjs$)/.test(f)).join(', ')}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
