@@ -1,0 +1,1260 @@
+/**
+ * ThreadPool: worker threads that run named exports of a module, with Java
+ * `ThreadPoolExecutor` sizing semantics and a shared-memory fast path.
+ *
+ * Transport. Each thread has two rings in shared memory (pool-channel.ts):
+ * requests in, results out. A small task's arguments are encoded straight
+ * into the request ring (pool-codec.ts; structured-clone bytes for types it
+ * does not handle); large payloads and `transferList`s travel on a
+ * MessagePort, with a marker frame in the ring so order is kept and the
+ * worker picks the message up synchronously. Tasks submitted in one tick are
+ * published with one atomic store and at most one wake-up per thread (a
+ * microtask flushes them). The pool's own thread waits for results with
+ * `Atomics.waitAsync` on one word that workers touch only when it says it
+ * is asleep; one wake-up drains every result that arrived.
+ *
+ * Sizing (Java semantics). Below `coreThreads` each submission starts a
+ * thread. Past that, `growth: 'queue-full'` (Java's rule) queues the task
+ * and adds threads up to `maxThreads` only when the queue is full;
+ * `growth: 'eager'` adds a thread whenever none is idle. A task that can be
+ * neither run nor queued goes to the `rejectionHandler`. Threads above core
+ * retire after `keepAliveMs` idle (core threads too, with
+ * `allowCoreThreadTimeout`).
+ *
+ * Pipelining. To hide the round trip, a busy thread may be sent up to
+ * `prefetch` tasks ahead (by default adapted to the measured run time: many
+ * for microsecond tasks, one for long ones). Tasks sent ahead count as
+ * queued (they are limited by `queueSize` too), and when a thread goes idle
+ * the pool takes not-yet-started tasks back from a busy one (a CAS on the
+ * task's slot decides who gets it), so a long task does not hold up the
+ * ones behind it.
+ *
+ * Faults. A worker that dies fails only the tasks it had started (with
+ * `WorkerCrashedError`); tasks it had not started are run elsewhere, and a
+ * replacement thread is started. Abort and timeout settle the caller's
+ * promise at once; a task that had started sees `this.aborted` /
+ * `this.signal`, and if it has not finished `abortGraceMs` later its thread
+ * is terminated and replaced.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type ResourceLimits, type TransferListItem, type Worker } from 'node:worker_threads';
+import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { Histogram, type HistogramSnapshot } from '../metrics/histogram.ts';
+import { ChannelReader, ChannelWriter, createChannelBuffer } from './pool-channel.ts';
+import { Decoder, Encoder, NO_SPACE, v8Serialize } from './pool-codec.ts';
+import {
+  CONTROL_WORDS,
+  C_MAIN_SLEEPING,
+  K_DEFINE,
+  K_TASK,
+  K_TASK_PORT,
+  MAX_INLINE,
+  RESULT_HEADER,
+  RF_ERROR_OBJECT,
+  RF_NOT_FOUND,
+  RING_BYTES,
+  R_ERR,
+  R_ERR_PORT,
+  R_OK,
+  R_OK_PORT,
+  R_SKIPPED,
+  S_ABORTING,
+  S_CANCELLED,
+  S_FREE,
+  S_QUEUED,
+  S_RUNNING,
+  TASK_HEADER,
+  type PoolToWorker,
+  type PoolWorkerData,
+  type WorkerToPool,
+} from './pool-protocol.ts';
+import { runtimeUrl, spawnWorker } from './spawn-worker.ts';
+import { TaskDiscardedError, TaskNotFoundError, TaskRejectedError, TaskTimeoutError, WorkerCrashedError, WorkerStartError } from './errors.ts';
+import { readCpuTopology } from './cpu-topology.ts';
+import { planCorePlacement, type PlacementPolicy } from './core-placement.ts';
+import type { TaskContext } from './task-context.ts';
+
+// ------------------------------------------------------------------ public types
+
+/** What a {@link RejectionHandler} function receives about the task it must deal with. */
+export interface RejectedTask {
+  /** The export name. */
+  readonly name: string;
+  /** The arguments as given to `run`. */
+  readonly args: readonly unknown[];
+  /** The module URL. */
+  readonly filename: string;
+}
+
+/**
+ * What happens to a task that can be neither run nor queued: `'abort'`
+ * rejects it with `TaskRejectedError`; `'caller-runs'` runs it on the calling
+ * thread; `'discard'` settles it with `TaskDiscardedError`; `'discard-oldest'`
+ * settles the oldest queued task with `TaskDiscardedError` and queues this
+ * one; a function decides (its return value, or promise, becomes the task's result).
+ * @example new ThreadPool({ filename, queueSize: 100, rejectionHandler: 'caller-runs' })
+ */
+export type RejectionHandler =
+  | 'abort'
+  | 'caller-runs'
+  | 'discard'
+  | 'discard-oldest'
+  | ((task: RejectedTask, pool: ThreadPool) => unknown);
+
+/** How a worker thread is made: the parts of `WorkerOptions` a pool lets you set per thread. */
+export interface ThreadSpec {
+  /** V8 heap limits; exceeding them crashes the thread with ERR_WORKER_OUT_OF_MEMORY (the pool replaces it). */
+  resourceLimits?: ResourceLimits;
+  /** The thread's `process.env` (default: a copy of the parent's). */
+  env?: NodeJS.ProcessEnv | typeof import('node:worker_threads').SHARE_ENV;
+  /** Node options for the thread. */
+  execArgv?: string[];
+  /** The thread's `process.argv` additions. */
+  argv?: unknown[];
+  /** Pipe the thread's stdout/stderr instead of forwarding them to the parent's. */
+  stdout?: boolean;
+  stderr?: boolean;
+}
+
+/** Passed to a {@link ThreadPoolOptions.threadFactory}. */
+export interface ThreadInfo {
+  /** 0, 1, 2, ... in creation order (replacements get new numbers). */
+  readonly index: number;
+  /** The pool's name. */
+  readonly pool: string;
+}
+
+/**
+ * Options of {@link ThreadPool}.
+ * @example new ThreadPool({ filename: new URL('./tasks.js', import.meta.url), coreThreads: 2, maxThreads: 4, queueSize: 1000 })
+ */
+export interface ThreadPoolOptions {
+  /** Module whose named exports are the tasks (a file URL, URL string or path). Required. */
+  filename: string | URL;
+  /** Threads kept even when idle. Default `os.availableParallelism()`. */
+  coreThreads?: number;
+  /** Most threads. Default `coreThreads`. */
+  maxThreads?: number;
+  /** Most tasks waiting (in the pool's queue or sent ahead to a busy thread). Default `Infinity`. 0 means hand-off only. */
+  queueSize?: number;
+  /** An idle thread above core retires after this many ms. Default 60 000. */
+  keepAliveMs?: number;
+  /** Let core threads retire after `keepAliveMs` idle too. Default false. */
+  allowCoreThreadTimeout?: boolean;
+  /** `'eager'` (default): grow whenever no thread is idle. `'queue-full'`: Java's rule, grow only when the queue is full. */
+  growth?: 'eager' | 'queue-full';
+  /** See {@link RejectionHandler}. Default `'abort'`. */
+  rejectionHandler?: RejectionHandler;
+  /** Per-thread worker options (heap limits, env, exec args). */
+  threadFactory?: (info: ThreadInfo) => ThreadSpec;
+  /** Start all core threads now instead of on the first submissions. Default false. */
+  prestart?: boolean;
+  /** Default per-task timeout, ms from the start of execution. Default `Infinity`. */
+  taskTimeoutMs?: number;
+  /** How long an aborted or timed-out task may keep running before its thread is replaced, ms. Default 1000. */
+  abortGraceMs?: number;
+  /** Pin each thread to CPUs (`'spread'`, `'compact'`, `'numa'` or explicit lists; see planCorePlacement). Default: no pinning. */
+  affinity?: PlacementPolicy;
+  /** Most tasks sent ahead to one thread; `'auto'` (default) adapts to the measured task run time. */
+  prefetch?: number | 'auto';
+  /** Name used in error messages and stats. Default `'ThreadPool'`. */
+  name?: string;
+}
+
+/** Per-call options of {@link ThreadPool.run}. */
+export interface RunOptions {
+  /** Run an export of this module instead of the pool's `filename`. */
+  filename?: string | URL;
+  /** Objects to move (not copy) to the worker: ArrayBuffers, MessagePorts. */
+  transferList?: readonly TransferListItem[];
+  /** Cancels the task: a queued one is removed, a running one is told (and replaced after `abortGraceMs`). */
+  signal?: AbortSignal;
+  /** Timeout in ms from the start of execution (overrides `taskTimeoutMs`). */
+  timeoutMs?: number;
+}
+
+/** A snapshot of {@link ThreadPool.stats}. */
+export interface ThreadPoolStats {
+  /** Live threads (starting or ready). */
+  threads: number;
+  /** Threads with at least one task in hand. */
+  active: number;
+  /** Threads with none. */
+  idle: number;
+  /** Tasks waiting: in the pool's queue or sent ahead to a busy thread. */
+  queued: number;
+  /** Tasks that returned a value. */
+  completed: number;
+  /** Tasks that threw, crashed, timed out or were aborted. */
+  failed: number;
+  /** Tasks refused by the rejection handler ('abort' or 'discard' of the new task). */
+  rejected: number;
+  /** Tasks settled with TaskDiscardedError. */
+  discarded: number;
+  /** Tasks settled by a timeout. */
+  timedOut: number;
+  /** Tasks settled by their AbortSignal. */
+  aborted: number;
+  /** Threads that died unexpectedly (and were replaced). */
+  crashes: number;
+  /** Threads started so far. */
+  threadsStarted: number;
+  /** Time from submission to start of execution, ms. */
+  waitTime: HistogramSnapshot;
+  /** Execution time measured in the worker, ms. */
+  runTime: HistogramSnapshot;
+}
+
+// ------------------------------------------------------------------ internals
+
+const MAX_SLOTS = 1 << 15;
+const MAX_THREADS = 1024;
+const MAX_PREFETCH = 64;
+const EWMA = 0.05;
+
+class Task {
+  id = 0;
+  fnId = 0;
+  slot = -1;
+  thread: PoolThread | null = null;
+  settled = false;
+  submitAt = 0;
+  timer: NodeJS.Timeout | null = null;
+  onAbort: (() => void) | null = null;
+  resolve!: (v: unknown) => void;
+  reject!: (e: unknown) => void;
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    readonly args: readonly unknown[],
+    readonly transferList: readonly TransferListItem[] | undefined,
+    readonly signal: AbortSignal | undefined,
+    readonly timeoutMs: number,
+  ) {}
+}
+
+class PoolThread {
+  readonly writer: ChannelWriter;
+  readonly reader: ChannelReader;
+  readonly enc: Encoder;
+  readonly dec: Decoder;
+  /** Tasks sent and not answered, oldest first (cancelled ones leave this list at once). */
+  readonly inflight: Task[] = [];
+  /** Frames sent and not answered (inflight plus cancelled ones awaiting their SKIPPED). */
+  outstanding = 0;
+  /** Slots of cancelled frames awaiting SKIPPED. */
+  readonly skipping = new Set<number>();
+  readonly known = new Set<number>();
+  ready = false;
+  dead = false;
+  retiring = false;
+  idleSince = 0;
+  lastError: Error | null = null;
+  bootError: Error | null = null;
+  terminateReason: string | null = null;
+  dirty = false;
+  constructor(
+    readonly index: number,
+    readonly worker: Worker,
+    request: SharedArrayBuffer,
+    response: SharedArrayBuffer,
+    readonly port: MessagePort,
+  ) {
+    this.writer = new ChannelWriter(request);
+    this.reader = new ChannelReader(response);
+    this.enc = new Encoder(this.writer.bytes, this.writer.view);
+    this.dec = new Decoder(this.reader.bytes, this.reader.view);
+  }
+}
+
+/** A first-in first-out queue on a growable ring of slots. */
+class TaskQueue {
+  private items: (Task | undefined)[] = new Array(16);
+  private head = 0;
+  size = 0;
+  push(t: Task): void {
+    if (this.size === this.items.length) this.grow();
+    this.items[(this.head + this.size) & (this.items.length - 1)] = t;
+    this.size++;
+  }
+  unshift(t: Task): void {
+    if (this.size === this.items.length) this.grow();
+    this.head = (this.head - 1) & (this.items.length - 1);
+    this.items[this.head] = t;
+    this.size++;
+  }
+  peek(): Task {
+    return this.items[this.head] as Task;
+  }
+  shift(): Task {
+    const t = this.items[this.head] as Task;
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & (this.items.length - 1);
+    this.size--;
+    return t;
+  }
+  remove(t: Task): boolean {
+    const mask = this.items.length - 1;
+    for (let i = 0; i < this.size; i++) {
+      if (this.items[(this.head + i) & mask] === t) {
+        for (let j = i; j < this.size - 1; j++) this.items[(this.head + j) & mask] = this.items[(this.head + j + 1) & mask];
+        this.items[(this.head + this.size - 1) & mask] = undefined;
+        this.size--;
+        return true;
+      }
+    }
+    return false;
+  }
+  drain(): Task[] {
+    const out: Task[] = [];
+    while (this.size > 0) out.push(this.shift());
+    return out;
+  }
+  private grow(): void {
+    const old = this.items;
+    const next = new Array<Task | undefined>(old.length * 2);
+    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & (old.length - 1)];
+    this.items = next;
+    this.head = 0;
+  }
+}
+
+function noop(): void {}
+
+const atomicsWaitAsync = (
+  Atomics as unknown as {
+    waitAsync(words: Int32Array, index: number, value: number): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
+
+function toUrl(component: string, param: string, file: unknown): string {
+  let url: URL;
+  if (file instanceof URL) url = file;
+  else if (typeof file === 'string' && file.length > 0) {
+    url = /^[a-z][a-z0-9+.-]*:/i.test(file) && !/^[a-z]:[\\/]/i.test(file) ? new URL(file) : pathToFileURL(file);
+  } else {
+    throw new InvalidArgumentError(`${component} ${param} must be a file URL or a path, got ${describe(file)}`);
+  }
+  if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) {
+    throw new InvalidArgumentError(`${component} ${param} (${url.href}) does not exist`);
+  }
+  return url.href;
+}
+
+function checkCount(component: string, param: string, v: unknown, min: number, max: number, allowInfinity = false): number {
+  if (allowInfinity && v === Infinity) return v;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new OutOfRangeError(`${component} ${param} (${describe(v)}) must be an integer from ${min} to ${max}${allowInfinity ? ' or Infinity' : ''}`);
+  }
+  return v;
+}
+
+function checkMs(component: string, param: string, v: unknown, allowInfinity: boolean): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || (!allowInfinity && !Number.isFinite(v))) {
+    throw new OutOfRangeError(`${component} ${param} (${describe(v)}) must be a number of ms >= 0${allowInfinity ? ' (Infinity: none)' : ''}`);
+  }
+  return v;
+}
+
+const STANDARD_ERRORS: Record<string, ErrorConstructor> = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+/** The caller-side copy of a worker's error: same class for the standard ones, same name, message, stack and own properties. */
+function rebuildError(desc: Record<string, unknown>): Error {
+  const name = String(desc.name);
+  const e = new (Object.hasOwn(STANDARD_ERRORS, name) ? STANDARD_ERRORS[name] : Error)(String(desc.message));
+  if (e.name !== name) e.name = name;
+  if (typeof desc.stack === 'string' && desc.stack.length > 0) e.stack = desc.stack;
+  const props = desc.props;
+  if (typeof props === 'object' && props !== null) Object.assign(e, props);
+  return e;
+}
+
+// ------------------------------------------------------------------ the pool
+
+/**
+ * A pool of worker threads running named exports of a module (see the design
+ * note at the top of this file).
+ * @example
+ * // tasks.js: export function add(a, b) { return a + b }
+ * const pool = new ThreadPool({ filename: new URL('./tasks.js', import.meta.url) });
+ * const sum = await pool.run('add', [1, 2]); // 3
+ * await pool.close();
+ */
+export class ThreadPool {
+  /** The pool's name (error messages, stats). */
+  readonly name: string;
+  private readonly url: string;
+  private readonly core: number;
+  private readonly max: number;
+  private readonly queueSize: number;
+  private readonly keepAliveMs: number;
+  private readonly allowCoreTimeout: boolean;
+  private readonly eager: boolean;
+  private readonly handler: RejectionHandler;
+  private readonly factory: ((info: ThreadInfo) => ThreadSpec) | undefined;
+  private readonly defaultTimeout: number;
+  private readonly graceMs: number;
+  private readonly fixedPrefetch: number;
+  private readonly placement: number[][] | null;
+
+  private readonly threads: PoolThread[] = [];
+  /** Retired threads that have not exited yet. */
+  private readonly leaving = new Set<PoolThread>();
+  private readonly queue = new TaskQueue();
+  private readonly control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  private readonly slotStates = new Int32Array(new SharedArrayBuffer(MAX_SLOTS * 4));
+  private readonly slotStarts = new Float64Array(new SharedArrayBuffer(MAX_SLOTS * 8));
+  private readonly slotTask: (Task | null)[] = new Array<Task | null>(MAX_SLOTS).fill(null);
+  private readonly freeSlots = new Int32Array(MAX_SLOTS);
+  private freeCount = MAX_SLOTS;
+  private readonly fnIds = new Map<string, number>();
+  private readonly fnDefs: { url: string; name: string }[] = [];
+  private readonly checkedUrls = new Set<string>();
+
+  private nextTaskId = 1;
+  private nextThreadIndex = 0;
+  /** Frames outstanding over all threads. */
+  private outstandingTotal = 0;
+  /** Tasks sent ahead to a busy thread (part of `queued`). */
+  private waitingAhead = 0;
+  private avgRunUs = 50;
+  private flushScheduled = false;
+  private waiting = false;
+  private busy = false;
+  private closed = false;
+  private forced = false;
+  private closePromise: Promise<void> | null = null;
+  private drainWaiters: (() => void)[] = [];
+  private readonly keepAlive: NodeJS.Timeout;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private readonly waitHist = new Histogram({ name: 'wait_ms', lowestDiscernibleValue: 0.001, highestTrackableValue: 3.6e6, significantDigits: 2 });
+  private readonly runHist = new Histogram({ name: 'run_ms', lowestDiscernibleValue: 0.001, highestTrackableValue: 3.6e6, significantDigits: 2 });
+  private readonly counts = { completed: 0, failed: 0, rejected: 0, discarded: 0, timedOut: 0, aborted: 0, crashes: 0, started: 0 };
+  private readonly callerModules = new Map<string, Promise<Record<string, unknown>>>();
+
+  private readonly flushBound = (): void => this.flush();
+  private readonly wakeBound = (): void => this.onWake();
+  private readonly sweepBound = (): void => this.sweep();
+
+  constructor(options: ThreadPoolOptions) {
+    if (options === null || typeof options !== 'object') {
+      throw new InvalidArgumentError(`ThreadPool options must be an object with at least { filename }, got ${describe(options)}`);
+    }
+    const name = options.name ?? 'ThreadPool';
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError(`ThreadPool name must be a non-empty string, got ${describe(name)}`);
+    this.name = name;
+    this.url = toUrl(name, 'filename', options.filename);
+    this.checkedUrls.add(this.url);
+    this.core = checkCount(name, 'coreThreads', options.coreThreads ?? Math.max(1, availableParallelism()), 0, MAX_THREADS);
+    this.max = checkCount(name, 'maxThreads', options.maxThreads ?? Math.max(1, this.core), 1, MAX_THREADS);
+    if (this.max < this.core) throw new OutOfRangeError(`${name} maxThreads (${this.max}) must be >= coreThreads (${this.core})`);
+    this.queueSize = checkCount(name, 'queueSize', options.queueSize ?? Infinity, 0, 2 ** 31, true);
+    this.keepAliveMs = checkMs(name, 'keepAliveMs', options.keepAliveMs ?? 60_000, true);
+    this.allowCoreTimeout = options.allowCoreThreadTimeout ?? false;
+    if (typeof this.allowCoreTimeout !== 'boolean') throw new InvalidArgumentError(`${name} allowCoreThreadTimeout must be a boolean, got ${describe(this.allowCoreTimeout)}`);
+    const growth = options.growth ?? 'eager';
+    if (growth !== 'eager' && growth !== 'queue-full') throw new InvalidArgumentError(`${name} growth must be 'eager' or 'queue-full', got ${describe(growth)}`);
+    this.eager = growth === 'eager';
+    const handler = options.rejectionHandler ?? 'abort';
+    if (typeof handler !== 'function' && !['abort', 'caller-runs', 'discard', 'discard-oldest'].includes(handler)) {
+      throw new InvalidArgumentError(`${name} rejectionHandler must be 'abort', 'caller-runs', 'discard', 'discard-oldest' or a function, got ${describe(handler)}`);
+    }
+    this.handler = handler;
+    if (options.threadFactory !== undefined && typeof options.threadFactory !== 'function') {
+      throw new InvalidArgumentError(`${name} threadFactory must be a function returning worker options, got ${describe(options.threadFactory)}`);
+    }
+    this.factory = options.threadFactory;
+    this.defaultTimeout = checkMs(name, 'taskTimeoutMs', options.taskTimeoutMs ?? Infinity, true);
+    this.graceMs = checkMs(name, 'abortGraceMs', options.abortGraceMs ?? 1000, false);
+    const prefetch = options.prefetch ?? 'auto';
+    this.fixedPrefetch = prefetch === 'auto' ? 0 : checkCount(name, 'prefetch', prefetch, 1, MAX_PREFETCH);
+    this.placement = options.affinity === undefined ? null : planCorePlacement(readCpuTopology(), this.max, options.affinity);
+    for (let i = 0; i < MAX_SLOTS; i++) this.freeSlots[i] = MAX_SLOTS - 1 - i;
+    this.keepAlive = setInterval(noop, 2 ** 30);
+    this.keepAlive.unref();
+    if (options.prestart === true) while (this.threads.length < this.core) this.startThread();
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /**
+   * Runs export `name` of the pool's module (or `options.filename`) with
+   * `args` on a worker thread; resolves with its return value (awaited if
+   * it is a promise) or rejects with its error (stack included).
+   * @example const hash = await pool.run('sha256', [buffer], { transferList: [buffer.buffer], timeoutMs: 1000 })
+   */
+  run<R = unknown>(name: string, args: readonly unknown[] = [], options?: RunOptions): Promise<R> {
+    if (typeof name !== 'string' || name.length === 0) {
+      return Promise.reject(new InvalidArgumentError(`${this.name} run name must be a non-empty export name, got ${describe(name)}`));
+    }
+    if (!Array.isArray(args)) {
+      return Promise.reject(new InvalidArgumentError(`${this.name} run args must be an array of arguments, got ${describe(args)}`));
+    }
+    let url = this.url;
+    let transferList: readonly TransferListItem[] | undefined;
+    let signal: AbortSignal | undefined;
+    let timeoutMs = this.defaultTimeout;
+    if (options !== undefined) {
+      try {
+        if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`${this.name} run options must be an object, got ${describe(options)}`);
+        if (options.filename !== undefined) url = this.checkUrl(options.filename);
+        if (options.transferList !== undefined) {
+          if (!Array.isArray(options.transferList)) throw new InvalidArgumentError(`${this.name} run transferList must be an array, got ${describe(options.transferList)}`);
+          transferList = options.transferList;
+        }
+        if (options.signal !== undefined) {
+          if (!(options.signal instanceof AbortSignal)) throw new InvalidArgumentError(`${this.name} run signal must be an AbortSignal, got ${describe(options.signal)}`);
+          signal = options.signal;
+        }
+        if (options.timeoutMs !== undefined) timeoutMs = checkMs(this.name, 'run timeoutMs', options.timeoutMs, true);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    if (this.closed) return Promise.reject(new ClosedError(this.name));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const task = new Task(name, url, args, transferList, signal, timeoutMs);
+    task.id = this.nextTaskId = (this.nextTaskId + 1) >>> 0 || 1;
+    task.fnId = this.fnId(url, name);
+    task.submitAt = performance.timeOrigin + performance.now();
+    const promise = new Promise<R>((resolve, reject) => {
+      task.resolve = resolve as (v: unknown) => void;
+      task.reject = reject;
+    });
+    if (signal !== undefined) {
+      task.onAbort = () => this.giveUp(task, signal.reason, 'aborted');
+      signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+    this.submit(task);
+    return promise;
+  }
+
+  /**
+   * Starts any missing core threads and resolves when every live thread has
+   * loaded the module (useful before measuring, or to fail fast on a broken module).
+   * @example await pool.prestartCoreThreads()
+   */
+  async prestartCoreThreads(): Promise<void> {
+    if (this.closed) throw new ClosedError(this.name);
+    while (this.threads.length < this.core) this.startThread();
+    // The threads are unref'd: hold the event loop open while the caller waits for them.
+    const hold = setInterval(noop, 2 ** 30);
+    try {
+      await this.allReady();
+    } finally {
+      clearInterval(hold);
+    }
+  }
+
+  private allReady(): Promise<unknown> {
+    return Promise.all(
+      this.threads.map(
+        (t) =>
+          new Promise<void>((resolve, reject) => {
+            if (t.ready) return resolve();
+            const onMessage = (m: WorkerToPool): void => {
+              if (m.type === 'ready') done(null);
+              else done(new WorkerStartError(this.name, t.index, rebuildError(m)));
+            };
+            const onExit = (): void => done(t.bootError ?? new WorkerStartError(this.name, t.index, t.lastError ?? new Error('exited during start')));
+            const done = (e: Error | null): void => {
+              t.worker.off('message', onMessage);
+              t.worker.off('exit', onExit);
+              if (e === null) resolve();
+              else reject(e);
+            };
+            t.worker.on('message', onMessage);
+            t.worker.on('exit', onExit);
+          }),
+      ),
+    );
+  }
+
+  /**
+   * Counters, gauges and the wait/run-time histograms.
+   * @example const { queued, runTime } = pool.stats()
+   */
+  stats(): ThreadPoolStats {
+    let active = 0;
+    let live = 0;
+    for (const t of this.threads) {
+      if (t.retiring) continue;
+      live++;
+      if (t.inflight.length > 0) active++;
+    }
+    const c = this.counts;
+    return {
+      threads: live,
+      active,
+      idle: live - active,
+      queued: this.queue.size + this.waitingAhead,
+      completed: c.completed,
+      failed: c.failed,
+      rejected: c.rejected,
+      discarded: c.discarded,
+      timedOut: c.timedOut,
+      aborted: c.aborted,
+      crashes: c.crashes,
+      threadsStarted: c.started,
+      waitTime: this.waitHist.snapshot(),
+      runTime: this.runHist.snapshot(),
+    };
+  }
+
+  /**
+   * Stops accepting tasks (later `run` calls reject with `ClosedError`), lets
+   * queued and running tasks finish, then stops the threads. With
+   * `{ force: true }` pending tasks are rejected with `ClosedError` and the
+   * threads are terminated at once. Resolves when every thread has exited.
+   * @example await pool.close()
+   */
+  close(options: { force?: boolean } = {}): Promise<void> {
+    const force = options?.force === true;
+    if (this.closePromise !== null && !(force && !this.forced)) return this.closePromise;
+    this.closed = true;
+    if (force) {
+      this.forced = true;
+      const err = new ClosedError(this.name);
+      for (const task of this.queue.drain()) this.settle(task, false, err, 'failed');
+      for (const t of this.threads) for (const task of t.inflight) this.settle(task, false, err, 'failed');
+    }
+    const drained = new Promise<void>((resolve) => {
+      if (this.outstandingTotal === 0 && this.queue.size === 0) resolve();
+      else this.drainWaiters.push(resolve);
+    });
+    const hold = setInterval(noop, 2 ** 30); // the threads are unref'd: keep the loop open until they exit
+    const work = (force ? Promise.resolve() : drained)
+      .then(async () => {
+        if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
+        clearInterval(this.keepAlive);
+        const exits = [...this.threads, ...this.leaving].map((t) => {
+          t.retiring = true;
+          return t.worker.terminate();
+        });
+        await Promise.all(exits);
+        Atomics.notify(this.control, C_MAIN_SLEEPING);
+      })
+      .finally(() => clearInterval(hold));
+    this.closePromise = work;
+    return work;
+  }
+
+  // ---------------------------------------------------------------- submission
+
+  private checkUrl(file: string | URL): string {
+    const href = file instanceof URL ? file.href : file;
+    if (typeof href === 'string' && this.checkedUrls.has(href)) return href;
+    const url = toUrl(this.name, 'run filename', file);
+    this.checkedUrls.add(url);
+    return url;
+  }
+
+  private fnId(url: string, name: string): number {
+    const key = url === this.url ? name : `${url}#${name}`;
+    let id = this.fnIds.get(key);
+    if (id === undefined) {
+      id = this.fnDefs.length;
+      if (id > 0xffff) throw new OutOfRangeError(`${this.name} supports at most 65536 distinct task functions`);
+      this.fnDefs.push({ url, name });
+      this.fnIds.set(key, id);
+    }
+    return id;
+  }
+
+  private get prefetch(): number {
+    if (this.fixedPrefetch > 0) return this.fixedPrefetch;
+    const d = Math.floor(400 / this.avgRunUs);
+    return d < 1 ? 1 : d > MAX_PREFETCH ? MAX_PREFETCH : d;
+  }
+
+  private submit(task: Task): void {
+    this.markBusy();
+    const live = this.threads.length;
+    if (live < this.core) {
+      const fresh = this.startThread();
+      const idle = this.idleThread(true);
+      if (this.dispatch(idle ?? fresh, task)) return;
+    } else if (this.queue.size === 0) {
+      const idle = this.idleThread(false);
+      if (idle !== null && this.dispatch(idle, task)) return;
+      if (this.eager && live < this.max && this.dispatch(this.startThread(), task)) return;
+      if (this.waitingAhead < this.queueSize) {
+        const t = this.pipelineThread();
+        if (t !== null && this.dispatch(t, task)) return;
+      }
+    }
+    if (this.queue.size + this.waitingAhead < this.queueSize) {
+      this.queue.push(task);
+      return;
+    }
+    if (this.threads.length < this.max && this.dispatch(this.startThread(), task)) return;
+    this.rejectTask(task);
+  }
+
+  /** An idle live thread (ready ones first unless `readyOnly` is false and none is ready). */
+  private idleThread(readyOnly: boolean): PoolThread | null {
+    let fallback: PoolThread | null = null;
+    for (const t of this.threads) {
+      if (t.outstanding !== 0 || t.retiring) continue;
+      if (t.ready) return t;
+      if (!readyOnly && fallback === null) fallback = t;
+    }
+    return fallback;
+  }
+
+  /** The live thread with the fewest tasks in hand, if it may take one more ahead. */
+  private pipelineThread(): PoolThread | null {
+    let best: PoolThread | null = null;
+    for (const t of this.threads) {
+      if (t.retiring) continue;
+      if (best === null || t.inflight.length < best.inflight.length) best = t;
+    }
+    return best !== null && best.inflight.length < this.prefetch ? best : null;
+  }
+
+  /** Encodes `task` into `t`'s request ring; false if the ring has no room now. */
+  private dispatch(t: PoolThread, task: Task): boolean {
+    if (this.freeCount === 0) return false;
+    const w = t.writer;
+    if (!t.known.has(task.fnId)) {
+      const def = this.fnDefs[task.fnId];
+      const off = w.begin(def.url.length * 3 + def.name.length * 3 + 32);
+      if (off < 0) return false;
+      t.enc.end = off + def.url.length * 3 + def.name.length * 3 + 32;
+      w.bytes[off] = K_DEFINE;
+      w.view.setUint16(off + 2, task.fnId, true);
+      let p = t.enc.value(def.url, off + 4, 0);
+      p = t.enc.value(def.name, p, 0);
+      w.end(p - off);
+      t.known.add(task.fnId);
+    }
+    const off = w.begin(MAX_INLINE);
+    if (off < 0) return false;
+    const slot = this.freeSlots[--this.freeCount];
+    let kind = K_TASK;
+    let end = -1;
+    if (task.transferList === undefined || task.transferList.length === 0) {
+      t.enc.end = off + MAX_INLINE;
+      end = t.enc.value(task.args, off + TASK_HEADER, 0);
+      if (end < 0 && end !== NO_SPACE) {
+        let bytes: Buffer;
+        try {
+          bytes = v8Serialize(task.args);
+        } catch (e) {
+          w.cancel();
+          this.freeCount++;
+          this.settle(task, false, this.cloneError(task, e), 'failed');
+          return true;
+        }
+        end = t.enc.v8Bytes(bytes, off + TASK_HEADER);
+      }
+    }
+    if (end < 0) {
+      kind = K_TASK_PORT;
+      try {
+        t.port.postMessage({ args: task.args }, task.transferList as TransferListItem[] | undefined);
+      } catch (e) {
+        w.cancel();
+        this.freeCount++;
+        this.settle(task, false, this.cloneError(task, e), 'failed');
+        return true;
+      }
+      end = off + TASK_HEADER;
+    }
+    w.bytes[off] = kind;
+    w.bytes[off + 1] = 0;
+    w.view.setUint16(off + 2, task.fnId, true);
+    w.view.setUint32(off + 4, slot, true);
+    w.view.setUint32(off + 8, task.id, true);
+    w.end(end - off);
+    this.slotStates[slot] = S_QUEUED;
+    this.slotTask[slot] = task;
+    task.slot = slot;
+    task.thread = t;
+    if (t.inflight.length > 0) this.waitingAhead++;
+    t.inflight.push(task);
+    t.outstanding++;
+    this.outstandingTotal++;
+    if (!t.dirty) {
+      t.dirty = true;
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.flushBound);
+      }
+    }
+    if (task.timeoutMs !== Infinity && task.timer === null) task.timer = this.timer(task, task.timeoutMs);
+    return true;
+  }
+
+  private cloneError(task: Task, e: unknown): Error {
+    for (let i = 0; i < task.args.length; i++) {
+      try {
+        v8Serialize(task.args[i]);
+      } catch (inner) {
+        return new InvalidArgumentError(`${this.name} run args[${i}] of task '${task.name}' could not be cloned: ${(inner as Error).message}`);
+      }
+    }
+    return new InvalidArgumentError(`${this.name} run args of task '${task.name}' could not be sent: ${(e as Error).message}`);
+  }
+
+  private rejectTask(task: Task): void {
+    const h = this.handler;
+    const where = `${this.threads.length}/${this.max} threads busy, ${this.queue.size + this.waitingAhead}/${this.queueSize} queued`;
+    if (h === 'abort') {
+      this.counts.rejected++;
+      this.settle(task, false, new TaskRejectedError(this.name, task.name, where), 'none');
+    } else if (h === 'discard') {
+      this.counts.rejected++;
+      this.settle(task, false, new TaskDiscardedError(this.name, task.name, 'discarded: the pool was saturated'), 'discarded');
+    } else if (h === 'discard-oldest') {
+      const oldest = this.takeOldestWaiting();
+      if (oldest === null) {
+        this.settle(task, false, new TaskDiscardedError(this.name, task.name, 'discarded: the pool was saturated and nothing was queued'), 'discarded');
+        return;
+      }
+      this.settle(oldest, false, new TaskDiscardedError(this.name, oldest.name, 'discarded to make room for a newer task'), 'discarded');
+      this.queue.push(task);
+    } else {
+      const run = h === 'caller-runs' ? this.runOnCaller(task) : Promise.resolve().then(() => h({ name: task.name, args: task.args, filename: task.url }, this));
+      run.then(
+        (v) => this.settle(task, true, v, 'completed'),
+        (e: unknown) => this.settle(task, false, e, 'failed'),
+      );
+    }
+  }
+
+  /** Removes the oldest waiting task (pool queue first, then not-yet-started ones sent ahead). */
+  private takeOldestWaiting(): Task | null {
+    if (this.queue.size > 0) return this.queue.shift();
+    let oldest: Task | null = null;
+    for (const t of this.threads) {
+      for (let i = 1; i < t.inflight.length; i++) {
+        const task = t.inflight[i];
+        if (this.slotStates[task.slot] === S_QUEUED && (oldest === null || task.id < oldest.id)) oldest = task;
+      }
+    }
+    if (oldest !== null && this.takeBack(oldest)) return oldest;
+    return null;
+  }
+
+  private async runOnCaller(task: Task): Promise<unknown> {
+    let mod = this.callerModules.get(task.url);
+    if (mod === undefined) {
+      mod = import(task.url) as Promise<Record<string, unknown>>;
+      this.callerModules.set(task.url, mod);
+    }
+    const fn = (await mod)[task.name];
+    if (typeof fn !== 'function') throw new TaskNotFoundError(this.name, `task '${task.name}' is not a function exported by ${task.url}`);
+    const controller = new AbortController();
+    const ctx: TaskContext = {
+      get aborted() {
+        return controller.signal.aborted;
+      },
+      signal: controller.signal,
+      throwIfAborted: () => controller.signal.throwIfAborted(),
+    };
+    task.signal?.addEventListener('abort', () => controller.abort(task.signal?.reason), { once: true });
+    return await (fn as (this: TaskContext, ...a: unknown[]) => unknown).apply(ctx, task.args as unknown[]);
+  }
+
+  // ---------------------------------------------------------------- threads
+
+  private startThread(): PoolThread {
+    const index = this.nextThreadIndex++;
+    const request = createChannelBuffer(RING_BYTES);
+    const response = createChannelBuffer(RING_BYTES);
+    const { port1, port2 } = new MessageChannel();
+    const spec = this.factory?.({ index, pool: this.name }) ?? {};
+    const cpus = this.placement === null ? null : this.placement[index % this.placement.length];
+    const workerData: PoolWorkerData = {
+      index,
+      request,
+      response,
+      control: this.control.buffer as SharedArrayBuffer,
+      slotStates: this.slotStates.buffer as SharedArrayBuffer,
+      slotStarts: this.slotStarts.buffer as SharedArrayBuffer,
+      dataPort: port2,
+      filename: this.url,
+      cpus,
+    };
+    const worker = spawnWorker(runtimeUrl('pool-worker'), {
+      resourceLimits: spec.resourceLimits,
+      env: spec.env,
+      execArgv: spec.execArgv,
+      argv: spec.argv,
+      stdout: spec.stdout,
+      stderr: spec.stderr,
+      workerData,
+      transferList: [port2],
+    });
+    port1.unref(); // read with receiveMessageOnPort only; must not keep the process alive
+    const t = new PoolThread(index, worker, request, response, port1);
+    t.idleSince = performance.now();
+    this.threads.push(t);
+    this.counts.started++;
+    worker.on('message', (m: WorkerToPool) => this.onWorkerMessage(t, m));
+    worker.on('error', (e: Error) => {
+      t.lastError = e;
+    });
+    worker.on('exit', (code: number) => this.onExit(t, code));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    worker.unref();
+    this.armSweep();
+    return t;
+  }
+
+  private onWorkerMessage(t: PoolThread, m: WorkerToPool): void {
+    if (m.type === 'ready') {
+      t.ready = true;
+      t.idleSince = performance.now();
+      this.service();
+    } else if (m.type === 'boot-error') {
+      t.bootError = new WorkerStartError(this.name, t.index, rebuildError(m));
+      t.retiring = true;
+      void t.worker.terminate();
+    }
+  }
+
+  private onExit(t: PoolThread, code: number): void {
+    t.dead = true;
+    this.leaving.delete(t);
+    const at = this.threads.indexOf(t);
+    if (at >= 0) this.threads.splice(at, 1);
+    // Results it published before it died are real results.
+    this.drainThread(t);
+    // Retired (keep-alive, close) as opposed to crashed or killed after an abort or timeout.
+    const retired = t.retiring && t.terminateReason === null && t.bootError === null;
+    let err: Error;
+    if (t.bootError !== null) err = t.bootError;
+    else {
+      const why = t.terminateReason ?? (t.lastError !== null ? `${t.lastError.name}: ${t.lastError.message}` : `exit code ${code}`);
+      err = new WorkerCrashedError(this.name, t.index, code, why, t.lastError ?? undefined);
+      if (!retired && t.terminateReason === null) this.counts.crashes++;
+    }
+    const requeue: Task[] = [];
+    for (const task of t.inflight) {
+      const slot = task.slot;
+      const state = this.slotStates[slot];
+      this.releaseSlot(slot);
+      task.slot = -1;
+      task.thread = null;
+      if (task.settled) continue;
+      if (state === S_QUEUED && t.bootError === null) requeue.push(task);
+      else this.settle(task, false, err, 'failed');
+    }
+    for (const slot of t.skipping) this.releaseSlot(slot);
+    this.outstandingTotal -= t.outstanding;
+    this.waitingAhead -= Math.max(0, t.inflight.length - 1);
+    t.outstanding = 0;
+    t.inflight.length = 0;
+    t.skipping.clear();
+    for (let i = requeue.length - 1; i >= 0; i--) this.queue.unshift(requeue[i]);
+    if (t.bootError !== null) {
+      // Every thread would fail the same way: do not loop; fail what waits.
+      for (const task of this.queue.drain()) this.settle(task, false, t.bootError, 'failed');
+    } else if (this.queue.size > 0 && this.threads.length < this.max) {
+      this.startThread();
+    } else if (!retired && !this.closed && this.threads.length < this.core) {
+      this.startThread(); // replace a crashed or killed core thread
+    }
+    this.service();
+  }
+
+  private releaseSlot(slot: number): void {
+    this.slotStates[slot] = S_FREE;
+    this.slotTask[slot] = null;
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private terminate(t: PoolThread, reason: string): void {
+    if (t.dead || t.terminateReason !== null) return;
+    t.terminateReason = reason;
+    t.retiring = true;
+    void t.worker.terminate();
+  }
+
+  private armSweep(): void {
+    if (this.sweepTimer !== null || this.keepAliveMs === Infinity) return;
+    if (this.threads.length <= this.core && !this.allowCoreTimeout) return;
+    const every = Math.max(5, Math.min(this.keepAliveMs / 2, 1000));
+    this.sweepTimer = setInterval(this.sweepBound, every);
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    const floor = this.allowCoreTimeout ? 0 : this.core;
+    let live = this.threads.length;
+    for (const t of [...this.threads]) {
+      if (live <= floor) break;
+      if (t.outstanding === 0 && t.ready && !t.retiring && now - t.idleSince >= this.keepAliveMs) {
+        t.retiring = true;
+        live--;
+        this.threads.splice(this.threads.indexOf(t), 1);
+        this.leaving.add(t);
+        void t.worker.terminate();
+      }
+    }
+    if (live <= floor && this.sweepTimer !== null) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- results
+
+  private markBusy(): void {
+    if (!this.busy) {
+      this.busy = true;
+      this.keepAlive.ref();
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const t of this.threads) {
+      if (t.dirty) {
+        t.dirty = false;
+        t.writer.publish();
+      }
+    }
+    this.armWait();
+  }
+
+  private armWait(): void {
+    if (this.waiting || this.outstandingTotal === 0) return;
+    const control = this.control;
+    Atomics.store(control, C_MAIN_SLEEPING, 1);
+    for (const t of this.threads) {
+      if (t.reader.hasData()) {
+        Atomics.store(control, C_MAIN_SLEEPING, 0);
+        this.waiting = true;
+        setImmediate(this.wakeBound);
+        return;
+      }
+    }
+    const r = atomicsWaitAsync(control, C_MAIN_SLEEPING, 1);
+    this.waiting = true;
+    if (r.async) r.value.then(this.wakeBound);
+    else setImmediate(this.wakeBound);
+  }
+
+  private onWake(): void {
+    this.waiting = false;
+    Atomics.store(this.control, C_MAIN_SLEEPING, 0);
+    this.service();
+  }
+
+  /** Drains results, dispatches queued work, rebalances, publishes, and goes back to waiting. */
+  private service(): void {
+    for (const t of this.threads) this.drainThread(t);
+    this.pumpQueue();
+    this.rebalance();
+    this.flush();
+    if (this.outstandingTotal === 0 && this.queue.size === 0) {
+      if (this.busy) {
+        this.busy = false;
+        this.keepAlive.unref();
+      }
+      if (this.drainWaiters.length > 0) {
+        const waiters = this.drainWaiters;
+        this.drainWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  private drainThread(t: PoolThread): void {
+    const reader = t.reader;
+    const bytes = reader.bytes;
+    const view = reader.view;
+    const dec = t.dec;
+    let any = false;
+    let now = 0;
+    for (;;) {
+      const off = reader.next();
+      if (off < 0) break;
+      any = true;
+      const kind = bytes[off];
+      const flags = bytes[off + 1];
+      const slot = view.getUint32(off + 4, true);
+      const id = view.getUint32(off + 8, true);
+      const runMs = view.getFloat32(off + 12, true) / 1000;
+      const task = this.slotTask[slot];
+      if (kind === R_SKIPPED) {
+        reader.consume();
+        t.skipping.delete(slot);
+        t.outstanding--;
+        this.outstandingTotal--;
+        this.releaseSlot(slot);
+        continue;
+      }
+      let value: unknown;
+      let decodeError: unknown = null;
+      try {
+        if (kind === R_OK || kind === R_ERR) {
+          dec.pos = off + RESULT_HEADER;
+          value = dec.value();
+        } else value = receiveMessageOnPort(t.port)?.message;
+      } catch (e) {
+        decodeError = e;
+      }
+      reader.consume();
+      const startAbs = this.slotStarts[slot];
+      t.outstanding--;
+      this.outstandingTotal--;
+      this.releaseSlot(slot);
+      if (task === null || task.id !== id) continue;
+      this.detach(task);
+      if (task.settled) continue;
+      this.runHist.record(runMs);
+      this.avgRunUs += (runMs * 1000 - this.avgRunUs) * EWMA;
+      if (startAbs > 0) this.waitHist.record(Math.max(0, startAbs - task.submitAt));
+      if (decodeError !== null) this.settle(task, false, decodeError, 'failed');
+      else if (kind === R_OK || kind === R_OK_PORT) this.settle(task, true, value, 'completed');
+      else if ((flags & RF_NOT_FOUND) !== 0) this.settle(task, false, new TaskNotFoundError(this.name, String((value as Record<string, unknown>).message)), 'failed');
+      else if ((flags & RF_ERROR_OBJECT) !== 0) this.settle(task, false, rebuildError(value as Record<string, unknown>), 'failed');
+      else this.settle(task, false, value, 'failed');
+      if (t.outstanding === 0) {
+        if (now === 0) now = performance.now();
+        t.idleSince = now;
+      }
+    }
+    if (any) reader.publishHead();
+  }
+
+  /** Takes `task` off its thread's in-flight list (it has been answered or taken back). */
+  private detach(task: Task): void {
+    const t = task.thread;
+    if (t === null) return;
+    const list = t.inflight;
+    const i = list[0] === task ? 0 : list.indexOf(task);
+    if (i >= 0) {
+      if (i === 0) list.shift();
+      else list.splice(i, 1);
+      if (list.length > 0) this.waitingAhead--;
+    }
+    task.thread = null;
+  }
+
+  private pumpQueue(): void {
+    const queue = this.queue;
+    while (queue.size > 0) {
+      const t = this.idleThread(false) ?? this.pipelineThread();
+      if (t === null) {
+        if (!this.eager || this.threads.length >= this.max) return;
+        this.startThread();
+        continue;
+      }
+      const task = queue.peek();
+      if (!this.dispatch(t, task)) return;
+      queue.shift();
+    }
+  }
+
+  /** Moves not-yet-started tasks from the busiest thread to idle ready ones. */
+  private rebalance(): void {
+    if (this.queue.size > 0 || this.waitingAhead === 0) return;
+    for (const idle of this.threads) {
+      if (!idle.ready || idle.outstanding !== 0 || idle.retiring) continue;
+      let victim: PoolThread | null = null;
+      for (const t of this.threads) if (t.inflight.length >= 2 && (victim === null || t.inflight.length > victim.inflight.length)) victim = t;
+      if (victim === null) return;
+      const take = victim.inflight.length >> 1;
+      for (let k = 0; k < take; k++) {
+        const task = victim.inflight[victim.inflight.length - 1];
+        if (!this.takeBack(task)) break;
+        if (!this.dispatch(idle, task)) {
+          this.queue.unshift(task);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Cancels a task's not-yet-started frame (CAS QUEUED -> CANCELLED); its old slot is freed when SKIPPED arrives. */
+  private takeBack(task: Task): boolean {
+    const t = task.thread;
+    if (t === null || task.slot < 0) return false;
+    if (Atomics.compareExchange(this.slotStates, task.slot, S_QUEUED, S_CANCELLED) !== S_QUEUED) return false;
+    t.skipping.add(task.slot);
+    this.slotTask[task.slot] = null;
+    task.slot = -1;
+    this.detach(task);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- settling
+
+  private settle(task: Task, ok: boolean, value: unknown, kind: 'completed' | 'failed' | 'discarded' | 'timedOut' | 'aborted' | 'none'): void {
+    if (task.settled) return;
+    task.settled = true;
+    if (task.timer !== null) {
+      clearTimeout(task.timer);
+      task.timer = null;
+    }
+    if (task.onAbort !== null) {
+      task.signal?.removeEventListener('abort', task.onAbort);
+      task.onAbort = null;
+    }
+    if (kind === 'completed') this.counts.completed++;
+    else if (kind === 'discarded') this.counts.discarded++;
+    else if (kind !== 'none') {
+      this.counts.failed++;
+      if (kind === 'timedOut') this.counts.timedOut++;
+      else if (kind === 'aborted') this.counts.aborted++;
+    }
+    if (ok) task.resolve(value);
+    else task.reject(value);
+  }
+
+  private timer(task: Task, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this.checkTimeout(task), Math.min(ms, 2 ** 31 - 1));
+    timer.unref();
+    return timer;
+  }
+
+  private checkTimeout(task: Task): void {
+    task.timer = null;
+    if (task.settled) return;
+    if (task.slot < 0 || this.slotStates[task.slot] === S_QUEUED) {
+      task.timer = this.timer(task, task.timeoutMs);
+      return;
+    }
+    const elapsed = performance.timeOrigin + performance.now() - this.slotStarts[task.slot];
+    if (elapsed < task.timeoutMs) {
+      task.timer = this.timer(task, task.timeoutMs - elapsed);
+      return;
+    }
+    this.giveUp(task, new TaskTimeoutError(this.name, task.name, task.timeoutMs), 'timedOut');
+  }
+
+  /** Abort or timeout: settle now; take a queued task back, or tell a running one and replace its thread after the grace period. */
+  private giveUp(task: Task, reason: unknown, kind: 'aborted' | 'timedOut'): void {
+    if (task.settled) return;
+    this.settle(task, false, reason, kind);
+    if (task.thread === null) {
+      this.queue.remove(task);
+      this.service();
+      return;
+    }
+    if (this.takeBack(task)) {
+      this.service();
+      return;
+    }
+    const t = task.thread;
+    const slot = task.slot;
+    if (Atomics.compareExchange(this.slotStates, slot, S_RUNNING, S_ABORTING) !== S_RUNNING) return;
+    const msg: PoolToWorker = { type: 'abort', slot, id: task.id };
+    t.worker.postMessage(msg);
+    const grace = setTimeout(() => {
+      if (this.slotTask[slot] === task && !t.dead) {
+        this.terminate(t, `task '${task.name}' was ${kind === 'aborted' ? 'aborted' : `timed out after ${task.timeoutMs} ms`} and still ran ${this.graceMs} ms later`);
+      }
+    }, this.graceMs);
+    grace.unref();
+  }
+}
+
