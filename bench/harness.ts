@@ -71,6 +71,15 @@ export interface CaseSpec {
   teardown?: () => void | Promise<void>;
   /** A short description of the workload, shown in the docs. */
   note?: string;
+  /**
+   * Makes this a latency case: each impl's `fn(n)` runs n operations one
+   * after another and returns (or resolves to) their individual durations in
+   * ns, an array of length n. A sample is then the `percentile` (0 < q <= 100,
+   * nearest rank) of those durations instead of their mean, so the reported
+   * ns/op is the median over samples of, say, the p99. Iteration counts are
+   * still calibrated by wall time.
+   */
+  percentile?: number;
 }
 
 /**
@@ -160,6 +169,9 @@ function validateCase(suiteName: string, spec: CaseSpec, existing: readonly Case
     if (spec[hook] !== undefined && typeof spec[hook] !== 'function') {
       throw new InvalidArgumentError(`${at}: ${hook} must be a function when given, got ${describe(spec[hook])}`);
     }
+  }
+  if (spec.percentile !== undefined && (typeof spec.percentile !== 'number' || !(spec.percentile > 0 && spec.percentile <= 100))) {
+    throw new InvalidArgumentError(`${at}: percentile must be a number in (0, 100] when given, got ${describe(spec.percentile)}`);
   }
   if (spec.note !== undefined && typeof spec.note !== 'string') {
     throw new InvalidArgumentError(`${at}: note must be a string when given, got ${describe(spec.note)}`);
@@ -348,6 +360,21 @@ async function timeImpl(fn: Impl['fn'], iterations: number): Promise<number> {
 }
 
 /**
+ * Runs a latency case's `fn(iterations)` and returns percentile `q` (nearest
+ * rank) of the per-operation durations it reports.
+ */
+async function percentileOfImpl(fn: Impl['fn'], iterations: number, q: number): Promise<number> {
+  const result = fn(iterations);
+  const durations = isThenable(result) ? await result : result;
+  sink = durations;
+  if (!(Array.isArray(durations) || durations instanceof Float64Array) || durations.length !== iterations) {
+    throw new InvalidArgumentError(`a latency case's fn(${iterations}) must return ${iterations} per-operation durations in ns, got ${describe(durations)}`);
+  }
+  const sorted = Float64Array.from(durations as ArrayLike<number>).sort();
+  return sorted[Math.max(0, Math.ceil((q / 100) * sorted.length) - 1)];
+}
+
+/**
  * One impl's measured figures, as they appear in the results JSON.
  * @example { suite: 'metrics/histogram', case: 'record', impl: 'prom-client', medianNs: 53, minNs: 50.1, opsPerSec: 18867924.5, samples: 15 }
  */
@@ -483,7 +510,11 @@ export async function measureCase(suiteName: string, spec: CaseSpec, config: Mea
     for (let round = 0; round < config.samples; round++) {
       for (const i of rotation(impls.length, round)) {
         current = impls[i];
-        nsPerOp[i].push((await timeImpl(impls[i].fn, iterations[i])) / iterations[i]);
+        nsPerOp[i].push(
+          spec.percentile === undefined
+            ? (await timeImpl(impls[i].fn, iterations[i])) / iterations[i]
+            : await percentileOfImpl(impls[i].fn, iterations[i], spec.percentile),
+        );
       }
     }
   } catch (err) {

@@ -270,6 +270,29 @@ describe('measureCase', () => {
     assert.ok(tornDown);
   });
 
+  it('a latency case reports the requested percentile of the per-op durations fn returns', async () => {
+    // Every 10th op "takes" 1000 ns, the others 10 ns: p50 is 10, p95 is 1000.
+    const durations = (n: number): number[] => Array.from({ length: n }, (_, i) => (i % 10 === 9 ? 1000 : 10));
+    const make = (percentile: number): CaseSpec => ({
+      name: `p${percentile}`,
+      percentile,
+      ours: { name: 'ours', fn: durations },
+      peers: [{ name: 'twice as slow', fn: async (n) => durations(n).map((d) => d * 2) }],
+    });
+    const p50 = await measureCase('test/latency', make(50), TINY);
+    const p95 = await measureCase('test/latency', make(95), TINY);
+    assert.ok(p50.status === 'ok' && p95.status === 'ok');
+    if (p50.status !== 'ok' || p95.status !== 'ok') return;
+    assert.equal(p50.results[0].medianNs, 10);
+    assert.equal(p95.results[0].medianNs, 1000);
+    assert.equal(p95.results[1].medianNs, 2000);
+    assert.equal(p95.comparisons[0].speedup, 2);
+    const bad = await measureCase('test/latency', { ...make(50), ours: { name: 'ours', fn: () => 5 } }, TINY);
+    assert.equal(bad.status, 'failed');
+    assert.match(bad.status === 'failed' ? bad.error : '', /must return \d+ per-operation durations in ns/);
+    assert.throws(() => suite('test/latency-bad', (s) => s.case({ ...make(50), percentile: 0 })), /percentile must be a number in \(0, 100\]/);
+  });
+
   it('rejects an invalid config', async () => {
     const spec: CaseSpec = { name: 'c', ours: { name: 'a', fn: () => 0 }, peers: [{ name: 'b', fn: () => 0 }] };
     await assert.rejects(measureCase('s', spec, { ...TINY, samples: 0 }), /samples must be an integer/);
