@@ -11,3 +11,10 @@ export { readCpuTopology, parseCpuList, formatCpuList, MAX_CPU_ID } from './cpu-
 export type { CpuTopology, CpuTopologySource, NumaNode, ReadCpuTopologyOptions } from './cpu-topology.ts';
 export { planCorePlacement, MAX_PLACEMENT_THREADS } from './core-placement.ts';
 export type { PlacementPolicy, PlacementPolicyName, CpuLoad, CorePlacementOptions } from './core-placement.ts';
+export { ThreadPool } from './thread-pool.ts';
+export type { ThreadPoolOptions, RunOptions, ThreadPoolStats, RejectionHandler, RejectedTask, ThreadSpec, ThreadInfo } from './thread-pool.ts';
+export { transferResult } from './task-context.ts';
+export type { TaskContext, TransferResult } from './task-context.ts';
+export { TaskRejectedError, TaskDiscardedError, TaskTimeoutError, TaskNotFoundError, WorkerCrashedError, WorkerStartError } from './errors.ts';
+export { pinCurrentThread, affinitySupport, currentThreadAffinity, currentCpu, AffinityError, AFFINITY_FAILED, AFFINITY_UNAVAILABLE_WARNING } from './affinity.ts';
+export type { AffinitySupport } from './affinity.ts';

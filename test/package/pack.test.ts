@@ -21,7 +21,7 @@ const EXPECTED: Record<string, string[]> = {
   './struct': ['BTree', 'SkipList', 'LinkedHashMap', 'BinaryHeap', 'NumericHeap', 'RTree', 'PackedRTree', 'selectDataStructure'],
   './algo': ['optimizeSort', 'sortNumbers', 'sortTyped', 'introSort', 'indexOf', 'Searcher', 'AhoCorasick'],
   './memory': ['ObjectPool', 'BufferPool', 'MemoryArena', 'defineLayout', 'PaddedCounters'],
-  './concurrency': ['Semaphore', 'AsyncBatcher', 'SmartBatcher', 'SpscRing', 'MpmcRing', 'readCpuTopology', 'planCorePlacement'],
+  './concurrency': ['Semaphore', 'AsyncBatcher', 'SmartBatcher', 'SpscRing', 'MpmcRing', 'readCpuTopology', 'planCorePlacement', 'ThreadPool', 'transferResult', 'WorkerCrashedError', 'pinCurrentThread', 'affinitySupport'],
 };
 
 test('the packed tarball installs and every subpath export imports (JS and types)', { timeout: 180_000 }, () => {
@@ -48,6 +48,21 @@ test('the packed tarball installs and every subpath export imports (JS and types
     js += "console.log('imports ok');\n";
     writeFileSync(join(app, 'check.mjs'), js);
     assert.match(execFileSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' }), /imports ok/);
+
+    // The built ThreadPool starts its compiled worker runtime (not the TypeScript one) and
+    // the install script built the affinity addon (this machine has a compiler and Node's headers).
+    writeFileSync(join(app, 'tasks.mjs'), 'export function add(a, b) { return a + b; }\n');
+    writeFileSync(
+      join(app, 'pool.mjs'),
+      [
+        "import { ThreadPool, affinitySupport } from 'blackhole-perf/concurrency';",
+        "const pool = new ThreadPool({ filename: new URL('./tasks.mjs', import.meta.url), coreThreads: 1, affinity: 'spread' });",
+        "const sum = await pool.run('add', [40, 2]);",
+        'await pool.close();',
+        "console.log(`pool ${sum} native ${affinitySupport().available}`);",
+      ].join('\n'),
+    );
+    assert.match(execFileSync(process.execPath, ['pool.mjs'], { cwd: app, encoding: 'utf8' }), /^pool 42 native true$/m);
 
     writeFileSync(join(app, 'check.ts'), ts);
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
