@@ -20,7 +20,7 @@ const node = await startNode({ port: portFromEnv() }).catch((err: NodeJS.ErrnoEx
   console.error(`blackhole node: cannot start: ${err.message}`);
   process.exit(1);
 });
-console.log(`blackhole node listening on ${node.url} (GET /metrics, GET /stats)`);
+console.log(`blackhole node listening on ${node.url} (GET /metrics, GET /stats, POST /content/digest)`);
 
 let stopping = false;
 const shutdown = (signal: string): void => {

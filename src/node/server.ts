@@ -12,6 +12,13 @@
  * Shutdown order (close()): stop accepting, let in-flight requests finish
  * (idle keep-alive sockets are closed at once; anything still open after
  * `shutdownGraceMs` is destroyed), then stop the sampler and the monitor.
+ *
+ * Compute: `POST /content/digest` hashes the request body (content
+ * addressing) on a ThreadPool, off the event loop; the pool's stats are
+ * registered with the monitor as component `compute_pool`. Bodies above
+ * `maxBodyBytes` get 413; a full pool answers 503 (the pool rejects instead
+ * of queueing without bound).
+ * Shutdown drains the pool after the server stops.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +27,12 @@ import { PerformanceMonitor } from '../metrics/monitor.ts';
 import { collectPerformanceMetrics } from '../metrics/performance-metrics.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics/exposition.ts';
 import { ResourceSampler } from '../metrics/resource-sampler.ts';
+import { ThreadPool } from '../concurrency/thread-pool.ts';
+import { TaskRejectedError } from '../concurrency/errors.ts';
+
+/** The compute task module next to this file (`.ts` from the sources, `.js` from dist). */
+const COMPUTE_TASKS = new URL(import.meta.url.endsWith('.ts') ? './compute-tasks.ts' : './compute-tasks.js', import.meta.url);
+const DIGESTS = new Set(['sha256', 'sha512', 'sha1', 'md5', 'blake2b512']);
 
 /** Options of {@link startNode}. */
 export interface NodeOptions {
@@ -31,6 +44,10 @@ export interface NodeOptions {
   sampleIntervalMs?: number;
   /** How long close() waits for in-flight requests before destroying sockets, ms. Default 5000. */
   shutdownGraceMs?: number;
+  /** Threads of the compute pool. Default 2. */
+  computeThreads?: number;
+  /** Largest body `POST /content/digest` accepts, bytes. Default 64 MiB. */
+  maxBodyBytes?: number;
 }
 
 /** A running node. */
@@ -43,11 +60,13 @@ export interface BlackholeNode {
   readonly monitor: PerformanceMonitor;
   /** The node's resource sampler. */
   readonly sampler: ResourceSampler;
+  /** The node's compute pool. */
+  readonly pool: ThreadPool;
   /** Stops the node; resolves when every socket and timer is released. Safe to call twice. */
   close(): Promise<void>;
 }
 
-const ROUTES = new Set(['/', '/metrics', '/stats', '/health']);
+const ROUTES = new Set(['/', '/metrics', '/stats', '/health', '/content/digest']);
 
 function routeOf(url: string | undefined): string {
   const path = (url ?? '/').split('?', 1)[0]!;
@@ -75,6 +94,10 @@ export async function startNode(options: NodeOptions = {}): Promise<BlackholeNod
   if (!Number.isFinite(graceMs) || graceMs < 0) {
     throw new OutOfRangeError(`Blackhole node shutdownGraceMs (${describe(graceMs)}) must be a finite number >= 0`);
   }
+  const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  if (!Number.isInteger(maxBody) || maxBody < 0) {
+    throw new OutOfRangeError(`Blackhole node maxBodyBytes (${describe(maxBody)}) must be an integer >= 0`);
+  }
   const host = options.host ?? '127.0.0.1';
   const monitor = new PerformanceMonitor({ prefix: 'blackhole_' });
   monitor.define('request.duration', { unit: 'ms', help: 'Time to serve an HTTP request.', labelNames: ['method', 'route', 'status'] });
@@ -82,6 +105,37 @@ export async function startNode(options: NodeOptions = {}): Promise<BlackholeNod
   const sampler = new ResourceSampler();
   sampler.start(options.sampleIntervalMs ?? 1000);
   monitor.register('process', sampler);
+  const threads = options.computeThreads ?? 2;
+  const pool = new ThreadPool({ filename: COMPUTE_TASKS, coreThreads: threads, maxThreads: threads, queueSize: 1024, name: 'compute pool' });
+  monitor.register('compute_pool', pool);
+
+  const digestBody = (req: IncomingMessage, res: ServerResponse, algorithm: string): void => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBody) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) {
+        send(res, 413, 'application/json', JSON.stringify({ error: `body larger than maxBodyBytes (${maxBody})` }));
+        return;
+      }
+      const body = Buffer.concat(chunks, size);
+      // Move the bytes to the pool thread when the buffer is ours alone (not a slice of Node's shared pool).
+      const own = body.byteOffset === 0 && body.buffer.byteLength === body.length;
+      pool.run<string>('digest', [algorithm, body], own ? { transferList: [body.buffer] } : undefined).then(
+        (hex) => send(res, 200, 'application/json', JSON.stringify({ algorithm, digest: hex, bytes: size })),
+        (err: Error) => {
+          if (res.headersSent || res.destroyed) return;
+          if (err instanceof TaskRejectedError) send(res, 503, 'application/json', JSON.stringify({ error: 'compute pool saturated, retry later' }));
+          else send(res, 500, 'application/json', JSON.stringify({ error: err.message }));
+        },
+      );
+    });
+  };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
@@ -99,6 +153,20 @@ export async function startNode(options: NodeOptions = {}): Promise<BlackholeNod
       if (res.statusCode >= 500) monitor.increment('errors');
     });
     try {
+      if (route === '/content/digest') {
+        if (req.method !== 'POST') {
+          res.setHeader('Allow', 'POST');
+          send(res, 405, 'application/json', JSON.stringify({ error: `method ${req.method} not allowed` }));
+          return;
+        }
+        const algorithm = new URL(req.url ?? '/', 'http://node').searchParams.get('algorithm') ?? 'sha256';
+        if (!DIGESTS.has(algorithm)) {
+          send(res, 400, 'application/json', JSON.stringify({ error: `algorithm must be one of ${[...DIGESTS].join(', ')}` }));
+          return;
+        }
+        digestBody(req, res, algorithm);
+        return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD');
         send(res, 405, 'application/json', JSON.stringify({ error: `method ${req.method} not allowed` }));
@@ -115,7 +183,7 @@ export async function startNode(options: NodeOptions = {}): Promise<BlackholeNod
           send(res, 200, 'application/json', '{"status":"ok"}');
           return;
         case '/':
-          send(res, 200, 'application/json', JSON.stringify({ name: 'blackhole-perf reference node', endpoints: ['/metrics', '/stats', '/health'] }));
+          send(res, 200, 'application/json', JSON.stringify({ name: 'blackhole-perf reference node', endpoints: ['/metrics', '/stats', '/health', 'POST /content/digest?algorithm=sha256'] }));
           return;
         default:
           send(res, 404, 'application/json', JSON.stringify({ error: 'not found' }));
@@ -147,6 +215,7 @@ export async function startNode(options: NodeOptions = {}): Promise<BlackholeNod
   } catch (err) {
     sampler.close();
     monitor.close();
+    await pool.close({ force: true });
     throw err;
   }
   const bound = (server.address() as AddressInfo).port;
@@ -157,6 +226,7 @@ export async function startNode(options: NodeOptions = {}): Promise<BlackholeNod
     port: bound,
     monitor,
     sampler,
+    pool,
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), graceMs);
@@ -165,7 +235,7 @@ export async function startNode(options: NodeOptions = {}): Promise<BlackholeNod
           clearTimeout(force);
           sampler.close();
           monitor.close();
-          resolve();
+          pool.close().then(resolve, resolve);
         });
         server.closeIdleConnections();
       });

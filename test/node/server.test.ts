@@ -146,3 +146,28 @@ test('npm start entry rejects a bad PORT with a clear message', async () => {
   assert.equal(code, 2);
   assert.match(err, /PORT \("abc"\) must be an integer from 0 to 65535/);
 });
+
+test('POST /content/digest hashes the body on the compute pool; its stats reach /metrics', async () => {
+  const { createHash } = await import('node:crypto');
+  const node = await startNode({ port: 0, maxBodyBytes: 1 << 20 });
+  try {
+    for (const size of [0, 100, 5000, 200_000]) {
+      const body = Buffer.alloc(size, size % 251);
+      const res = await fetch(`${node.url}/content/digest`, { method: 'POST', body });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { algorithm: 'sha256', digest: createHash('sha256').update(body).digest('hex'), bytes: size });
+    }
+    const md5 = await fetch(`${node.url}/content/digest?algorithm=md5`, { method: 'POST', body: 'abc' });
+    assert.equal(((await md5.json()) as { digest: string }).digest, createHash('md5').update('abc').digest('hex'));
+    assert.equal((await fetch(`${node.url}/content/digest?algorithm=rot13`, { method: 'POST', body: 'x' })).status, 400);
+    assert.equal((await fetch(`${node.url}/content/digest`)).status, 405);
+    assert.equal((await fetch(`${node.url}/content/digest`, { method: 'POST', body: Buffer.alloc((1 << 20) + 1) })).status, 413);
+    assert.ok(node.pool.stats().completed >= 5);
+    const { samples } = checkExposition(await (await fetch(`${node.url}/metrics`)).text());
+    const completed = samples.find((s) => s.name === 'blackhole_component_stat' && s.labels.component === 'compute_pool' && s.labels.stat === 'completed');
+    assert.ok(completed !== undefined && completed.value >= 5, 'the pool is registered with the monitor');
+  } finally {
+    await node.close();
+  }
+  assert.equal(node.pool.stats().threads, 0, 'close() stops the pool');
+});
