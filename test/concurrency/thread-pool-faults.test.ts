@@ -249,3 +249,39 @@ test('affinity pins each thread to its planned CPUs (checked in /proc/thread-sel
     await spread.close();
   }
 });
+
+test('stress: a random mix of results, errors, aborts, timeouts and crashes settles every promise and leaves the books balanced', async () => {
+  const pool = new ThreadPool({ filename: TASKS, coreThreads: 2, maxThreads: 3, queueSize: 200, keepAliveMs: 100, abortGraceMs: 30 });
+  let seed = 12345;
+  const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const outcomes: Promise<string>[] = [];
+  try {
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 40; i++) {
+        const r = random();
+        let p: Promise<unknown>;
+        if (r < 0.5) p = pool.run('add', [i, round]).then((v) => assert.equal(v, i + round));
+        else if (r < 0.6) p = pool.run('fail', ['x']);
+        else if (r < 0.7) p = pool.run('sleep', [Math.floor(random() * 5), 'slept']);
+        else if (r < 0.8) {
+          const ac = new AbortController();
+          p = pool.run(random() < 0.5 ? 'spinUntilAborted' : 'sleep', [20], { signal: ac.signal });
+          setTimeout(() => ac.abort(), Math.floor(random() * 10));
+        } else if (r < 0.88) p = pool.run('spin', [10], { timeoutMs: 3 });
+        else if (r < 0.91) p = pool.run('exit', [7]);
+        else p = pool.run('echo', ['y'.repeat(Math.floor(random() * 40_000))]);
+        outcomes.push(p.then(() => 'ok', (e: unknown) => (e as Error).name ?? 'error'));
+      }
+      await new Promise((r) => setTimeout(r, Math.floor(random() * 10)));
+    }
+    const settled = await bounded(Promise.all(outcomes), 60_000, 'stress outcomes');
+    assert.equal(settled.length, 800);
+    const s = pool.stats();
+    assert.equal(s.completed + s.failed + s.rejected, 800, JSON.stringify({ ...s, waitTime: undefined, runTime: undefined }));
+    assert.equal(s.queued, 0);
+    assert.equal(s.active, 0);
+    assert.equal(await bounded(pool.run('add', [1, 2])), 3, 'still serving after the storm');
+  } finally {
+    await bounded(pool.close(), 10_000, 'close after stress');
+  }
+});
