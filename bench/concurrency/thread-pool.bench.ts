@@ -122,6 +122,26 @@ suite('concurrency/thread-pool', (s) => {
     });
   }
 
+  for (const percentile of [50, 99]) {
+    let quiet: ThreadPool;
+    s.case({
+      name: `round trip latency p${percentile}, no caller spin`,
+      note: `as above, but ours with resultSpinUs: 0, so every result waits for the event loop to wake (Atomics.waitAsync) instead of a short busy-wait on the calling thread`,
+      percentile,
+      setup: async () => {
+        await startAll();
+        quiet = new ThreadPool({ filename: TASKS, coreThreads: THREADS, maxThreads: THREADS, resultSpinUs: 0 });
+        await quiet.prestartCoreThreads();
+        for (let i = 0; i < 200; i++) await quiet.run('inc', [i]);
+      },
+      teardown: async () => {
+        await Promise.all([stopAll(), quiet.close()]);
+      },
+      ours: { name: 'blackhole ThreadPool (resultSpinUs 0)', fn: (n) => roundTrips((a) => quiet.run('inc', [a]), n) },
+      peers: [{ name: 'piscina', fn: (n) => roundTrips((a) => piscina.run(a, { name: 'inc' }), n) }],
+    });
+  }
+
   for (const us of [1, 10, 1000, 10_000]) {
     let iters = 0;
     const label = us >= 1000 ? `${us / 1000} ms` : `${us} µs`;
