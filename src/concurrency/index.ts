@@ -18,3 +18,8 @@ export type { TaskContext, TransferResult } from './task-context.ts';
 export { TaskRejectedError, TaskDiscardedError, TaskTimeoutError, TaskNotFoundError, WorkerCrashedError, WorkerStartError } from './errors.ts';
 export { pinCurrentThread, affinitySupport, currentThreadAffinity, currentCpu, AffinityError, AFFINITY_FAILED, AFFINITY_UNAVAILABLE_WARNING } from './affinity.ts';
 export type { AffinitySupport } from './affinity.ts';
+export { WorkStealingPool, MAX_WORK_STEALING_THREADS } from './work-stealing-pool.ts';
+export type { WorkStealingPoolOptions, WorkStealingPoolStats, WorkStealingWorkerStats, WorkStealingCloseOptions, ForkJoinContext, ForkJoinHandle, ForkJoinTask } from './work-stealing-pool.ts';
+export { ForkJoinErrorCode, ForkJoinTaskError, ForkJoinWorkerCrashedError } from './work-stealing-errors.ts';
+export { ChaseLevDeque, DequeOwner, DequeStealer, STEAL_OK, STEAL_EMPTY, STEAL_RETRY } from './chase-lev-deque.ts';
+export type { ChaseLevDequeOptions } from './chase-lev-deque.ts';

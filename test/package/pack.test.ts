@@ -21,7 +21,7 @@ const EXPECTED: Record<string, string[]> = {
   './struct': ['BTree', 'SkipList', 'LinkedHashMap', 'BinaryHeap', 'NumericHeap', 'RTree', 'PackedRTree', 'selectDataStructure'],
   './algo': ['optimizeSort', 'sortNumbers', 'sortTyped', 'introSort', 'indexOf', 'Searcher', 'AhoCorasick'],
   './memory': ['ObjectPool', 'BufferPool', 'MemoryArena', 'defineLayout', 'PaddedCounters'],
-  './concurrency': ['Semaphore', 'AsyncBatcher', 'SmartBatcher', 'SpscRing', 'MpmcRing', 'readCpuTopology', 'planCorePlacement', 'ThreadPool', 'transferResult', 'WorkerCrashedError', 'pinCurrentThread', 'affinitySupport'],
+  './concurrency': ['Semaphore', 'AsyncBatcher', 'SmartBatcher', 'SpscRing', 'MpmcRing', 'readCpuTopology', 'planCorePlacement', 'ThreadPool', 'transferResult', 'WorkerCrashedError', 'pinCurrentThread', 'affinitySupport', 'WorkStealingPool', 'ChaseLevDeque', 'ForkJoinTaskError'],
 };
 
 test('the packed tarball installs and every subpath export imports (JS and types)', { timeout: 180_000 }, () => {
