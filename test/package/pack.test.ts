@@ -22,6 +22,7 @@ const EXPECTED: Record<string, string[]> = {
   './algo': ['optimizeSort', 'sortNumbers', 'sortTyped', 'introSort', 'indexOf', 'Searcher', 'AhoCorasick'],
   './memory': ['ObjectPool', 'BufferPool', 'MemoryArena', 'defineLayout', 'PaddedCounters'],
   './concurrency': ['Semaphore', 'AsyncBatcher', 'SmartBatcher', 'SpscRing', 'MpmcRing', 'readCpuTopology', 'planCorePlacement', 'ThreadPool', 'transferResult', 'WorkerCrashedError', 'pinCurrentThread', 'affinitySupport', 'WorkStealingPool', 'ChaseLevDeque', 'ForkJoinTaskError'],
+  './cache': ['LruCache', 'memoize', 'Memoizer', 'LazyLoader', 'PredictiveCache', 'MultiLevelCache', 'RedisTier', 'HttpTier', 'MemoryTier', 'CircuitBreaker'],
 };
 
 test('the packed tarball installs and every subpath export imports (JS and types)', { timeout: 180_000 }, () => {

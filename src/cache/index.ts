@@ -1,0 +1,21 @@
+// blackhole-perf/cache: re-exports only.
+export { LruCache } from './lru-cache.ts';
+export type { LruCacheOptions, LruCacheSetOptions, CacheStats, EvictionReason } from './lru-cache.ts';
+export { memoize, Memoizer } from './memoizer.ts';
+export type { MemoizeOptions, MemoizeStats, Memoized } from './memoizer.ts';
+export { LazyLoader, LoadTimeoutError, LOAD_TIMEOUT } from './lazy-loader.ts';
+export type { Loader, LazyLoaderOptions, LazyLoaderStats, PreloadOutcome } from './lazy-loader.ts';
+export { PredictiveCache } from './predictive-cache.ts';
+export type { PredictiveCacheOptions, PredictiveCacheStats, PredictiveCacheStore, PredictiveLoader, Prediction } from './predictive-cache.ts';
+export { MultiLevelCache } from './multi-level-cache.ts';
+export type { MultiLevelCacheOptions, CacheSetOptions, GetOrSetOptions, MultiLevelCacheStats } from './multi-level-cache.ts';
+export { MemoryTier, TierStatsRecorder, CacheErrorCode, TierTimeoutError, TierUnavailableError, TierHttpStatusError } from './tier.ts';
+export type { CacheTier, TierEntry, TierStats, InvalidationHandler, MemoryTierOptions } from './tier.ts';
+export { RedisTier } from './redis-tier.ts';
+export type { RedisTierOptions } from './redis-tier.ts';
+export { HttpTier } from './http-tier.ts';
+export type { HttpTierOptions } from './http-tier.ts';
+export { v8Serializer } from './serializer.ts';
+export type { Serializer } from './serializer.ts';
+export { CircuitBreaker, BreakerState } from './circuit-breaker.ts';
+export type { CircuitBreakerOptions, CircuitBreakerStats, BreakerStateValue } from './circuit-breaker.ts';
