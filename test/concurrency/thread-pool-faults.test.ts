@@ -188,6 +188,21 @@ test('close({ force: true }) rejects running and queued tasks with ClosedError a
   assert.equal(pool.stats().threads, 0);
 });
 
+test('a graceful close waiting on a task that never ends can be escalated with close({ force: true })', async () => {
+  const pool = new ThreadPool({ filename: TASKS, coreThreads: 1 });
+  await pool.prestartCoreThreads();
+  const stuck = pool.run('forever');
+  const outcome = assert.rejects(stuck, ClosedError);
+  const graceful = pool.close();
+  let gracefulDone = false;
+  void graceful.then(() => (gracefulDone = true));
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(gracefulDone, false, 'a graceful close waits for the running task');
+  await bounded(pool.close({ force: true }), 5000, 'forced close');
+  await bounded(graceful, 5000, 'the earlier graceful close');
+  await outcome;
+});
+
 test('a module that fails to import fails tasks with WorkerStartError instead of restarting threads forever', async () => {
   const pool = new ThreadPool({ filename: BROKEN, coreThreads: 2 });
   try {
