@@ -8,6 +8,7 @@
  * functions do not get `this`; they simply run to completion.
  */
 import type { TransferListItem } from 'node:worker_threads';
+import { InvalidArgumentError, describe } from '../errors.ts';
 import { TRANSFER_BRAND } from './pool-protocol.ts';
 
 /**
@@ -52,7 +53,7 @@ export interface TransferResult<T> {
  * }
  */
 export function transferResult<T>(value: T, transferList: readonly TransferListItem[]): T {
-  if (!Array.isArray(transferList)) throw new TypeError('transferResult transferList must be an array');
+  if (!Array.isArray(transferList)) throw new InvalidArgumentError(`transferResult transferList must be an array, got ${describe(transferList)}`);
   const wrapped: TransferResult<T> = { [TRANSFER_BRAND]: true, value, transferList };
   return wrapped as unknown as T;
 }

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { threadId } from 'node:worker_threads';
 import fc from 'fast-check';
 import { ThreadPool } from '../../src/concurrency/thread-pool.ts';
+import { transferResult } from '../../src/concurrency/task-context.ts';
 import { ConcurrencyErrorCode, TaskNotFoundError } from '../../src/concurrency/errors.ts';
 import { ClosedError, ErrorCode, InvalidArgumentError, OutOfRangeError } from '../../src/errors.ts';
 
@@ -130,6 +131,7 @@ test('transferList moves buffers to the worker; transferResult moves them back',
   assert.ok(back instanceof Uint8Array);
   assert.equal(back.length, 300);
   assert.equal(back[299], 299 & 255);
+  assert.throws(() => transferResult(1, 'x' as never), (e: unknown) => e instanceof InvalidArgumentError && /transferResult transferList must be an array, got/.test(e.message));
 });
 
 test('arguments that cannot be cloned are rejected with a typed error naming the argument', async () => {
