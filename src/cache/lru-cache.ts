@@ -9,7 +9,11 @@
  *  - the key index, from key to slot: while every key is an int32, an
  *    {@link IntKeyTable} (open addressing in one Int32Array); from the first
  *    other key on, a native Map (`index`).
- *  - `keyAt[slot]`, `valueAt[slot]`: plain arrays (filled, so never holey).
+ *  - `keyAt[slot]`, `valueAt[slot]`: plain arrays (filled, so never holey;
+ *    a free slot's key is FREE_KEY). Kept apart rather than interleaved: a
+ *    hit reads only the value, and at 1e5 entries a denser value array keeps
+ *    more of the hot entries in cache (interleaving measured 8% slower on
+ *    hits).
  *  - `links[2 * slot]` (next) and `links[2 * slot + 1]` (prev): circular
  *    doubly linked lists in one Int32Array, interleaved so that a node's two
  *    links share a cache line (at 100k entries, moving a node touches three
@@ -31,8 +35,11 @@
  *    LRU bounded by entries alone skips that: the new key takes over the
  *    eldest's slot in place (as mnemonist's LRUMap does).
  *
- * Invariants: `count` is the entry count and the index holds exactly the
- * live keys; each live slot is on exactly one list; at rest,
+ * Invariants: `count` is the entry count; the index maps every live key to
+ * its slot (the IntKeyTable holds exactly the live keys; the Map may also
+ * hold stale entries, for keys evicted since, whose slot's key differs, at
+ * most about half the live count; see `sweep`); each live slot is on exactly
+ * one list; at rest,
  * size <= maxEntries and bytes <= maxBytes. For
  * W-TinyLFU the three counts add up to the size, and after each insert the
  * window holds at most `windowMax` entries.
@@ -113,8 +120,10 @@ export interface LruCacheSetOptions {
   ttlMs?: number;
 }
 
-/** A value no caller's key can equal: "no last miss". */
-const NO_KEY: unique symbol = Symbol('LruCache.noKey');
+/** The key of a free slot: a value no caller's key can equal. */
+const FREE_KEY: unique symbol = Symbol('LruCache.free');
+/** Map entries the sweeper examines per insert while stale entries exceed half the live ones. */
+const SWEEP_STEP = 4;
 /** Most entries a cache may hold. */
 const MAX_ENTRIES = 2 ** 30;
 /** List sentinels: the LRU list or the W-TinyLFU window, probation, protected. */
@@ -213,14 +222,27 @@ export class LruCache<K, V> {
   private table: IntKeyTable | null;
   private count: number;
   /**
-   * The key of the last `get` that missed, until some key is added. The usual
-   * `get(k) ?? set(k, load(k))` then skips the second lookup in `set`: keys
-   * enter only through indexSet, which clears this, so a key equal to it is
-   * still absent. (It holds one key alive until the next miss or insert.)
+   * True while the cache is plain LRU bounded by entries only, with no TTL
+   * anywhere (no default TTL, no per-entry TTL set yet) and no sizeOf: `get`
+   * and `set` then take a short path with no TTL, byte or policy checks. At
+   * 1e5 string keys an op is a few cache misses in the Map plus ours, and the
+   * CPU overlaps the misses of consecutive ops only while each op's code is
+   * short, so every branch left out of the hot path shows in throughput.
    */
-  private lastMissKey: unknown;
-  private keyAt: (K | undefined)[];
-  private valueAt: (V | undefined)[];
+  private plain: boolean;
+  /**
+   * plain, in Map mode, and no stale Map entry (the Map's size is the live
+   * count): a Map hit is then this key's entry, and `get` takes its shortest
+   * path (no key compare, one flag). Kept by syncFastHit wherever one of the
+   * three changes.
+   */
+  private fastHit: boolean;
+  /** Walks the Map removing stale entries, a few per insert (see `sweep`); null between passes. */
+  private sweeper: Iterator<[K, number]> | null;
+  /** The key in each slot (FREE_KEY if the slot is free). */
+  private keyAt: unknown[];
+  /** The value in each slot (undefined if free). */
+  private valueAt: unknown[];
   private links: Int32Array;
   private expiresAt: Float64Array | null;
   private sizes: Float64Array | null;
@@ -299,9 +321,12 @@ export class LruCache<K, V> {
     this.index = new Map();
     this.table = new IntKeyTable(slots);
     this.count = 0;
-    this.lastMissKey = NO_KEY;
-    this.keyAt = new Array<K | undefined>(slots).fill(undefined);
-    this.valueAt = new Array<V | undefined>(slots).fill(undefined);
+    this.sweeper = null;
+    this.fastHit = false;
+    this.plain = policy === 'lru' && maxBytes === undefined && this.sizeOf === null && this.defaultTtl === Infinity;
+    this.keyAt = [];
+    this.valueAt = [];
+    this.extendSlots(slots);
     this.links = new Int32Array(slots * 2);
     this.expiresAt = null;
     this.sizes = this.sizeOf === null ? null : new Float64Array(slots);
@@ -357,12 +382,63 @@ export class LruCache<K, V> {
    * @example const v = cache.get('user:1') ?? load('user:1')
    */
   get(key: K): V | undefined {
-    const s = this.lookup(key);
-    if (s === undefined) {
+    const t = this.table;
+    if (t !== null) return this.getInt(key, t);
+    const s = this.index.get(key);
+    if (s !== undefined && this.fastHit) {
+      this.hits++;
+      this.promote(s);
+      return this.valueAt[s] as V;
+    }
+    return this.getChecked(key, s);
+  }
+
+  /** `get` in Map mode for a miss, a possibly stale entry, or a cache that is not plain. */
+  private getChecked(key: K, s: number | undefined): V | undefined {
+    if (s === undefined || (this.index.size !== this.count && this.isStale(s, key))) {
       this.misses++;
-      this.lastMissKey = key;
       return undefined;
     }
+    return this.hit(s);
+  }
+
+  /** Makes `s` the newest entry of the LRU list: moveToNewest(s, WINDOW), written out, for the hit path. */
+  private promote(s: number): void {
+    const l = this.links;
+    const newest = l[WINDOW * 2 + 1]!;
+    if (newest === s) return;
+    const n = l[s * 2]!;
+    const p = l[s * 2 + 1]!;
+    l[p * 2] = n;
+    l[n * 2 + 1] = p;
+    l[s * 2] = WINDOW;
+    l[s * 2 + 1] = newest;
+    l[newest * 2] = s;
+    l[WINDOW * 2 + 1] = s;
+  }
+
+  /** `get` while every key is an int32 (the IntKeyTable index). */
+  private getInt(key: K, t: IntKeyTable): V | undefined {
+    const s = typeof key === 'number' && (key | 0) === key ? t.get(key) : 0;
+    if (s === 0) {
+      this.misses++;
+      return undefined;
+    }
+    return this.hit(s);
+  }
+
+  /** `get` after a hit on slot `s`: TTL, then the policy's recency update. */
+  private hit(s: number): V | undefined {
+    if (this.plain) {
+      this.hits++;
+      this.promote(s);
+      return this.valueAt[s] as V;
+    }
+    return this.hitGeneral(s);
+  }
+
+  /** `get` after a hit, for every cache but a plain one: TTL, then the policy's recency update. */
+  private hitGeneral(s: number): V | undefined {
     if (this.expiresAt !== null && this.hasExpired(s)) {
       this.misses++;
       this.remove(s, 'expire');
@@ -371,7 +447,7 @@ export class LruCache<K, V> {
     this.hits++;
     if (this.isTinyLfu) this.onHit(s);
     else if (this.links[WINDOW * 2 + 1] !== s) this.moveToNewest(s, WINDOW);
-    return this.valueAt[s];
+    return this.valueAt[s] as V;
   }
 
   /**
@@ -385,7 +461,7 @@ export class LruCache<K, V> {
       this.remove(s, 'expire');
       return undefined;
     }
-    return this.valueAt[s];
+    return this.valueAt[s] as V;
   }
 
   /**
@@ -412,6 +488,54 @@ export class LruCache<K, V> {
    * @example cache.set('a', 1, { ttlMs: 5_000 })
    */
   set(key: K, value: V, options?: LruCacheSetOptions): this {
+    if (this.plain && options === undefined && this.isAbsent(key)) {
+      this.addAbsent(key, value);
+      return this;
+    }
+    return this.setGeneral(key, value, options);
+  }
+
+  /** set's fast path for a plain cache and an absent key: a free slot, or the eldest's. */
+  private addAbsent(key: K, value: V): void {
+    if (this.count < this.maxEntries) {
+      this.insertPlain(key, value);
+      return;
+    }
+    if (this.table !== null) {
+      this.replaceEldest(key, value, Infinity);
+      return;
+    }
+    // replaceEldest for the Map index, written out (the eviction path of a
+    // full cache): the new key takes over the eldest's slot and moves it
+    // from the eldest end of the list to the newest. The old key's Map
+    // entry is left stale (see `sweep`).
+    const l = this.links;
+    const keyAt = this.keyAt;
+    const valueAt = this.valueAt;
+    const s = l[WINDOW * 2]!;
+    const oldKey = keyAt[s] as K;
+    const oldValue = this.onDispose === null ? undefined : (valueAt[s] as V);
+    keyAt[s] = key;
+    valueAt[s] = value;
+    const index = this.index;
+    index.set(key, s);
+    if (index.size - this.count > this.count >>> 1) this.sweep();
+    else this.fastHit = false;
+    const newest = l[WINDOW * 2 + 1]!;
+    if (newest !== s) {
+      const n = l[s * 2]!;
+      l[WINDOW * 2] = n;
+      l[n * 2 + 1] = WINDOW;
+      l[s * 2] = WINDOW;
+      l[s * 2 + 1] = newest;
+      l[newest * 2] = s;
+      l[WINDOW * 2 + 1] = s;
+    }
+    this.evictions++;
+    if (this.onDispose !== null) this.onDispose(oldValue as V, oldKey, 'evict');
+  }
+
+  private setGeneral(key: K, value: V, options: LruCacheSetOptions | undefined): this {
     let ttl = this.defaultTtl;
     if (options !== undefined && options.ttlMs !== undefined) ttl = checkTtl('set ttlMs', options.ttlMs);
     let size = 0;
@@ -429,7 +553,11 @@ export class LruCache<K, V> {
       const now = this.clock();
       if (ttl !== Infinity) {
         expiry = now + ttl;
-        if (this.expiresAt === null) this.expiresAt = new Float64Array(this.links.length >>> 1).fill(Infinity);
+        if (this.expiresAt === null) {
+          this.expiresAt = new Float64Array(this.links.length >>> 1).fill(Infinity);
+          this.plain = false;
+          this.fastHit = false;
+        }
       }
       // Lazy expiry: entries past their TTL at the eldest ends leave now
       // rather than taking a live entry's place.
@@ -440,7 +568,7 @@ export class LruCache<K, V> {
         this.remove(s, 'expire');
         s = undefined;
       }
-    } else if (key !== this.lastMissKey) {
+    } else {
       s = this.lookup(key);
     }
     if (s !== undefined) {
@@ -516,9 +644,10 @@ export class LruCache<K, V> {
       }
     }
     this.index.clear();
+    this.sweeper = null;
     if (this.table !== null) this.table.clear();
     this.count = 0;
-    this.keyAt.fill(undefined);
+    this.keyAt.fill(FREE_KEY);
     this.valueAt.fill(undefined);
     this.freeHead = 0;
     this.nextUnused = SENTINELS;
@@ -527,6 +656,7 @@ export class LruCache<K, V> {
     this.probationCount = 0;
     this.protectedCount = 0;
     this.resetLists();
+    this.syncFastHit();
     if (dispose !== null) for (let i = 0; i < keys!.length; i++) dispose(values![i]!, keys![i]!, 'clear');
   }
 
@@ -592,9 +722,31 @@ export class LruCache<K, V> {
   // the Map for good, a one-time O(size) step; a string-keyed cache pays one
   // predictable branch per call for this.
 
+  /** Whether a Map entry key -> s is stale: slot s holds another key (or is free). */
+  private isStale(s: number, key: K): boolean {
+    const k = this.keyAt[s];
+    // NaN is the one key not === to itself.
+    return k !== key && !(k !== k && key !== key);
+  }
+
+  /** !lookup(key), with the Map probe written out for set's fast path. */
+  private isAbsent(key: K): boolean {
+    if (this.table !== null) return this.lookup(key) === undefined;
+    const index = this.index;
+    const s = index.get(key);
+    return s === undefined || (index.size !== this.count && this.isStale(s, key));
+  }
+
   private lookup(key: K): number | undefined {
     const t = this.table;
-    if (t === null) return this.index.get(key);
+    if (t === null) {
+      const index = this.index;
+      const s = index.get(key);
+      // A stale entry (its key was evicted and the slot given to another
+      // key, see sweep) reads as absent; with no stale entries at all (the
+      // Map's size is the live count) the key compare is skipped.
+      return s === undefined || (index.size !== this.count && this.isStale(s, key)) ? undefined : s;
+    }
     if (typeof key !== 'number' || (key | 0) !== key) return undefined;
     const s = t.get(key);
     return s === 0 ? undefined : s;
@@ -602,7 +754,6 @@ export class LruCache<K, V> {
 
   private indexSet(key: K, s: number): void {
     this.count++;
-    this.lastMissKey = NO_KEY;
     const t = this.table;
     if (t !== null) {
       if (typeof key === 'number' && (key | 0) === key) {
@@ -611,7 +762,43 @@ export class LruCache<K, V> {
       }
       this.leaveIntMode();
     }
-    this.index.set(key, s);
+    const index = this.index;
+    index.set(key, s);
+    if (index.size - this.count > this.count >>> 1) this.sweep();
+    else this.syncFastHit();
+  }
+
+  private syncFastHit(): void {
+    this.fastHit = this.plain && this.table === null && this.index.size === this.count;
+  }
+
+  /**
+   * Map mode leaves the Map entry of a key evicted by replaceEldest in place
+   * (stale: it names a slot that now holds another key, and lookup reads it
+   * as absent) instead of deleting it. At 1e5 string keys a Map delete costs
+   * as much as a lookup (hash, bucket, and a compare with every key on the
+   * chain), and it leaves a hole that the Map later compacts by rehashing the
+   * whole table; an evicted key that comes back finds its stale entry and
+   * the set only overwrites it. Stale entries are capped at half the live
+   * count: past that, each insert advances a sweep over the Map by
+   * SWEEP_STEP entries, deleting the stale ones, so the Map holds at most
+   * about 1.5x the live keys, and an evicted key stays reachable (not its
+   * value, which is released at eviction) until a sweep passes it.
+   */
+  private sweep(): void {
+    const index = this.index;
+    let it = this.sweeper;
+    if (it === null) it = this.sweeper = index.entries();
+    for (let i = 0; i < SWEEP_STEP; i++) {
+      const r = it.next();
+      if (r.done === true) {
+        this.sweeper = null;
+        break;
+      }
+      const [key, s] = r.value;
+      if (this.isStale(s, key)) index.delete(key);
+    }
+    this.syncFastHit();
   }
 
   private indexDelete(key: K): void {
@@ -627,6 +814,7 @@ export class LruCache<K, V> {
       for (let s = this.links[head * 2]!; s !== head; s = this.links[s * 2]!) this.index.set(this.keyAt[s] as K, s);
     }
     this.table = null;
+    this.syncFastHit();
   }
 
   // ---- lists and slots ----------------------------------------------------
@@ -700,7 +888,7 @@ export class LruCache<K, V> {
       else this.protectedCount--;
     }
     if (this.sizes !== null) this.totalBytes -= this.sizes[s]!;
-    this.keyAt[s] = undefined;
+    this.keyAt[s] = FREE_KEY;
     this.valueAt[s] = undefined;
     this.links[s * 2] = this.freeHead;
     this.links[s * 2 + 1] = -1;
@@ -718,6 +906,16 @@ export class LruCache<K, V> {
     }
     if (this.nextUnused === this.links.length >>> 1) this.grow();
     return this.nextUnused++;
+  }
+
+  /** Appends `slots` free slots to keyAt and valueAt. */
+  private extendSlots(slots: number): void {
+    const keyAt = this.keyAt;
+    const valueAt = this.valueAt;
+    for (let i = 0; i < slots; i++) {
+      keyAt.push(FREE_KEY);
+      valueAt.push(undefined);
+    }
   }
 
   private grow(): void {
@@ -746,26 +944,38 @@ export class LruCache<K, V> {
       z.set(this.sizes);
       this.sizes = z;
     }
-    for (let i = old; i < cap; i++) {
-      this.keyAt.push(undefined);
-      this.valueAt.push(undefined);
-    }
+    this.extendSlots(cap - old);
   }
 
   /** LRU at its entry bound: evicts the eldest entry and reuses its slot for `key` as the newest. */
   private replaceEldest(key: K, value: V, expiry: number): void {
     const s = this.links[WINDOW * 2]!;
-    const oldKey = this.keyAt[s] as K;
-    const oldValue = this.valueAt[s] as V;
-    this.indexDelete(oldKey);
+    const keyAt = this.keyAt;
+    const valueAt = this.valueAt;
+    const oldKey = keyAt[s] as K;
+    // The old value is read only for dispose: the eldest's valueAt line is
+    // cold, and a load nobody uses still waits for memory.
+    const oldValue = this.onDispose === null ? undefined : (valueAt[s] as V);
+    // In Map mode the old key's entry is left stale (see sweep).
+    if (this.table !== null) this.indexDelete(oldKey);
+    else this.count--;
     // keyAt first: indexSet may move every live slot into the Map by its keyAt.
-    this.keyAt[s] = key;
-    this.valueAt[s] = value;
+    keyAt[s] = key;
+    valueAt[s] = value;
     this.indexSet(key, s);
     if (this.expiresAt !== null) this.expiresAt[s] = expiry;
     if (this.links[WINDOW * 2 + 1] !== s) this.moveToNewest(s, WINDOW);
     this.evictions++;
-    if (this.onDispose !== null) this.onDispose(oldValue, oldKey, 'evict');
+    if (this.onDispose !== null) this.onDispose(oldValue as V, oldKey, 'evict');
+  }
+
+  /** A plain LRU under its bound: a new key into a free slot as the newest. */
+  private insertPlain(key: K, value: V): void {
+    const s = this.allocate();
+    this.keyAt[s] = key;
+    this.valueAt[s] = value;
+    this.indexSet(key, s);
+    this.link(s, WINDOW);
   }
 
   /** LRU: evict the eldest until both bounds hold (the newest entry fits alone, so it is never the one evicted). */

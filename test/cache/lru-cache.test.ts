@@ -296,7 +296,8 @@ type Key = number | string;
 class ModelLru {
   entries: [Key, number][] = [];
   constructor(readonly max: number) {}
-  find(k: Key): number { return this.entries.findIndex((e) => e[0] === k); }
+  // SameValueZero, as a Map: NaN equals NaN, -0 equals 0.
+  find(k: Key): number { return this.entries.findIndex((e) => e[0] === k || (e[0] !== e[0] && k !== k)); }
   get(k: Key): number | undefined {
     const i = this.find(k);
     if (i < 0) return undefined;
@@ -325,6 +326,13 @@ const keySets: [string, fc.Arbitrary<Key>][] = [
   ['mixed keys', fc.oneof(
     { weight: 12, arbitrary: fc.integer({ min: -40, max: 40 }) },
     { weight: 1, arbitrary: fc.constantFrom<Key>(2 ** 31, 0.5, 'k', -(2 ** 31)) },
+  )],
+  // Map mode from the first key: evicted keys leave stale Map entries that
+  // later lookups must read as absent, that a re-set must take over, and
+  // that the sweep must delete without touching live ones (NaN included).
+  ['string keys', fc.oneof(
+    { weight: 20, arbitrary: fc.string({ unit: fc.constantFrom('a', 'b', 'c'), maxLength: 3 }) },
+    { weight: 1, arbitrary: fc.constant<Key>(NaN) },
   )],
 ];
 
@@ -379,6 +387,48 @@ for (const [label, keyArb] of keySets) {
     );
   });
 }
+
+test('string keys: an evicted key reads as absent everywhere and can come back; the index stays bounded', () => {
+  const { log, dispose } = recording<string, number>();
+  const c = new LruCache<string, number>({ maxEntries: 3, dispose });
+  for (const k of ['a', 'b', 'c', 'd']) c.set(k, k.charCodeAt(0));
+  assert.deepEqual(log, [[97, 'a', 'evict']]);
+  // 'a' left its Map entry behind, naming the slot 'd' now holds.
+  assert.equal(c.get('a'), undefined);
+  assert.equal(c.has('a'), false);
+  assert.equal(c.peek('a'), undefined);
+  assert.equal(c.delete('a'), false);
+  assert.equal(c.remainingTtl('a'), -1);
+  assert.equal(c.get('d'), 100);
+  c.set('a', 1);
+  assert.equal(c.get('a'), 1);
+  assert.deepEqual([...c.keys()], ['a', 'd', 'c']);
+  assert.deepEqual(c.stats().misses, 1);
+  // Churn through many distinct keys: the index (a private Map) keeps at most
+  // about 1.5x the live entries, and every old key reads as absent.
+  const big = new LruCache<string, number>({ maxEntries: 100 });
+  const index = (big as unknown as { index: Map<string, number> }).index;
+  let most = 0;
+  for (let i = 0; i < 10_000; i++) {
+    big.set(`key:${i}`, i);
+    most = Math.max(most, index.size);
+  }
+  assert.equal(big.size, 100);
+  assert.ok(most <= 160, `index held ${most} entries for 100 live`);
+  for (let i = 0; i < 9_900; i += 7) assert.equal(big.has(`key:${i}`), false);
+  for (let i = 9_900; i < 10_000; i++) assert.equal(big.get(`key:${i}`), i);
+});
+
+test('a stale entry for the key undefined never answers for a freed slot', () => {
+  const c = new LruCache<string | undefined, number>({ maxEntries: 2 });
+  c.set(undefined, 1).set('b', 2).set('c', 3); // undefined evicted; its slot now holds 'c'
+  assert.equal(c.delete('c'), true); // that slot is free now
+  assert.equal(c.get(undefined), undefined);
+  assert.equal(c.has(undefined), false);
+  c.set(undefined, 4);
+  assert.equal(c.get(undefined), 4);
+  assert.equal(c.size, 2);
+});
 
 test('int32 keys: every key stays findable through table growth and deletions', () => {
   const c = new LruCache<number, number>({ maxBytes: 1e9, sizeOf: () => 1 });
