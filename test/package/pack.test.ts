@@ -2,6 +2,13 @@
 // fresh project and imports every subpath of the exports map, from plain
 // JavaScript and through the TypeScript declarations: a broken exports map,
 // a file missing from `files` or a declaration that does not resolve fails here.
+//
+// The install is offline and needs no registry metadata: the fresh project
+// gets a lockfile whose entries for our runtime dependencies are copied from
+// ours, so npm takes their tarballs from its cache, where our own `npm ci`
+// or `npm install` put them. (A plain `npm install --offline <tarball>` has
+// to resolve version ranges from cached registry metadata, which `npm ci`
+// never downloads: on a clean CI machine that failed with ENOTCACHED.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,7 +18,55 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  exports: Record<string, unknown>;
+  dependencies?: Record<string, string>;
+};
+
+interface LockEntry {
+  version?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  [field: string]: unknown;
+}
+
+/**
+ * Our lockfile's entries for the runtime dependency tree (dependencies of
+ * the package, transitively; not devDependencies), at the same paths: each
+ * name resolves as Node does, from the requiring package's own node_modules
+ * up to the top level.
+ */
+function runtimeLockEntries(): Record<string, LockEntry> {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const out: Record<string, LockEntry> = {};
+  const visit = (from: string, name: string, optional: boolean): void => {
+    let at = from;
+    for (;;) {
+      const path = `${at === '' ? '' : `${at}/`}node_modules/${name}`;
+      const entry = lock.packages[path];
+      if (entry !== undefined) {
+        if (out[path] !== undefined) return;
+        out[path] = entry;
+        for (const dep of Object.keys(entry.dependencies ?? {})) visit(path, dep, false);
+        for (const dep of Object.keys(entry.optionalDependencies ?? {})) visit(path, dep, true);
+        for (const dep of Object.keys(entry.peerDependencies ?? {})) visit(path, dep, entry.peerDependenciesMeta?.[dep]?.optional === true);
+        return;
+      }
+      if (at === '') {
+        if (optional) return;
+        throw new Error(`package-lock.json has no entry for ${name} (needed by ${from || 'the package'})`);
+      }
+      const i = at.lastIndexOf('/node_modules/');
+      at = i < 0 ? '' : at.slice(0, i);
+    }
+  };
+  for (const name of Object.keys(pkg.dependencies ?? {})) visit('', name, false);
+  return out;
+}
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** A name each subpath must export, so an empty module fails too. */
@@ -32,8 +87,25 @@ test('the packed tarball installs and every subpath export imports (JS and types
     const [{ filename }] = JSON.parse(out.slice(out.indexOf('['))) as [{ filename: string }];
     const app = join(dir, 'app');
     execFileSync('mkdir', ['-p', app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-    execFileSync(npm, ['install', '--offline', '--no-audit', '--no-fund', join(dir, filename)], { cwd: app, stdio: 'pipe' });
+    const dependencies = { [pkg.name]: `file:../${filename}` };
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true, dependencies }));
+    writeFileSync(join(app, 'package-lock.json'), JSON.stringify({
+      name: 'app',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'app', version: '1.0.0', dependencies },
+        [`node_modules/${pkg.name}`]: {
+          version: pkg.version,
+          resolved: `file:../${filename}`,
+          hasInstallScript: true,
+          dependencies: pkg.dependencies ?? {},
+        },
+        ...runtimeLockEntries(),
+      },
+    }, null, 2));
+    execFileSync(npm, ['ci', '--offline', '--no-audit', '--no-fund'], { cwd: app, stdio: 'pipe' });
 
     const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json');
     assert.deepEqual(subpaths.sort(), Object.keys(EXPECTED).sort(), 'every subpath has expectations here');
