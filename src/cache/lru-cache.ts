@@ -402,20 +402,11 @@ export class LruCache<K, V> {
     return this.hit(s);
   }
 
-  /** Makes `s` the newest entry of the LRU list: moveToNewest(s, WINDOW), written out, for the hit path. */
+  /** Makes `s` the newest entry of the LRU list (a no-op if it already is). */
   private promote(s: number): void {
-    const l = this.links;
-    const newest = l[WINDOW * 2 + 1]!;
-    if (newest === s) return;
-    const n = l[s * 2]!;
-    const p = l[s * 2 + 1]!;
-    l[p * 2] = n;
-    l[n * 2 + 1] = p;
-    l[s * 2] = WINDOW;
-    l[s * 2 + 1] = newest;
-    l[newest * 2] = s;
-    l[WINDOW * 2 + 1] = s;
+    if (this.links[WINDOW * 2 + 1] !== s) this.moveToNewest(s, WINDOW);
   }
+
 
   /** `get` while every key is an int32 (the IntKeyTable index). */
   private getInt(key: K, t: IntKeyTable): V | undefined {
@@ -488,7 +479,7 @@ export class LruCache<K, V> {
    * @example cache.set('a', 1, { ttlMs: 5_000 })
    */
   set(key: K, value: V, options?: LruCacheSetOptions): this {
-    if (this.plain && options === undefined && this.isAbsent(key)) {
+    if (this.plain && options === undefined && this.lookup(key) === undefined) {
       this.addAbsent(key, value);
       return this;
     }
@@ -501,38 +492,7 @@ export class LruCache<K, V> {
       this.insertPlain(key, value);
       return;
     }
-    if (this.table !== null) {
-      this.replaceEldest(key, value, Infinity);
-      return;
-    }
-    // replaceEldest for the Map index, written out (the eviction path of a
-    // full cache): the new key takes over the eldest's slot and moves it
-    // from the eldest end of the list to the newest. The old key's Map
-    // entry is left stale (see `sweep`).
-    const l = this.links;
-    const keyAt = this.keyAt;
-    const valueAt = this.valueAt;
-    const s = l[WINDOW * 2]!;
-    const oldKey = keyAt[s] as K;
-    const oldValue = this.onDispose === null ? undefined : (valueAt[s] as V);
-    keyAt[s] = key;
-    valueAt[s] = value;
-    const index = this.index;
-    index.set(key, s);
-    if (index.size - this.count > this.count >>> 1) this.sweep();
-    else this.fastHit = false;
-    const newest = l[WINDOW * 2 + 1]!;
-    if (newest !== s) {
-      const n = l[s * 2]!;
-      l[WINDOW * 2] = n;
-      l[n * 2 + 1] = WINDOW;
-      l[s * 2] = WINDOW;
-      l[s * 2 + 1] = newest;
-      l[newest * 2] = s;
-      l[WINDOW * 2 + 1] = s;
-    }
-    this.evictions++;
-    if (this.onDispose !== null) this.onDispose(oldValue as V, oldKey, 'evict');
+    this.replaceEldest(key, value, Infinity);
   }
 
   private setGeneral(key: K, value: V, options: LruCacheSetOptions | undefined): this {
@@ -727,14 +687,6 @@ export class LruCache<K, V> {
     const k = this.keyAt[s];
     // NaN is the one key not === to itself.
     return k !== key && !(k !== k && key !== key);
-  }
-
-  /** !lookup(key), with the Map probe written out for set's fast path. */
-  private isAbsent(key: K): boolean {
-    if (this.table !== null) return this.lookup(key) === undefined;
-    const index = this.index;
-    const s = index.get(key);
-    return s === undefined || (index.size !== this.count && this.isStale(s, key));
   }
 
   private lookup(key: K): number | undefined {
