@@ -33,4 +33,6 @@ test('describe renders values for messages', () => {
   assert.equal(describe([1, 2]), 'an array of 2');
   assert.equal(describe({}), 'an object');
   assert.equal(describe(() => 1), 'a function');
+  assert.equal(describe(10n), '10n (a bigint)');
+  assert.equal(describe(Symbol('s')), 'a symbol');
 });
