@@ -17,9 +17,23 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const here = fileURLToPath(new URL('.', import.meta.url));
 const src = fileURLToPath(new URL('../../src/', import.meta.url));
 
+// Spec files are test/fuzz/specs/<area>.ts or <area>-<part>.ts (one area may
+// have several, each owned by the part it fuzzes); parts of an area are merged.
 const specFiles = readdirSync(join(here, 'specs')).filter((f) => f.endsWith('.ts')).sort();
-const specs: AreaSpec[] = [];
-for (const f of specFiles) specs.push((await import(pathToFileURL(join(here, 'specs', f)).href)).default as AreaSpec);
+const byArea = new Map<string, AreaSpec>();
+for (const f of specFiles) {
+  const part = (await import(pathToFileURL(join(here, 'specs', f)).href)).default as AreaSpec;
+  const into = byArea.get(part.area);
+  if (into === undefined) {
+    byArea.set(part.area, { ...part, classes: [...part.classes], functions: [...part.functions], exempt: { ...part.exempt }, exemptMethods: { ...part.exemptMethods } });
+  } else {
+    into.classes.push(...part.classes);
+    into.functions.push(...part.functions);
+    Object.assign(into.exempt, part.exempt);
+    Object.assign((into.exemptMethods ??= {}), part.exemptMethods);
+  }
+}
+const specs = [...byArea.values()];
 
 // Every area with an index (but the reference node, which is not a library export) has a spec.
 const areas = readdirSync(src, { withFileTypes: true })

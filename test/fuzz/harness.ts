@@ -1,6 +1,7 @@
 // The hostile-input fuzzer: one contract for every public call.
 //
-// A spec (test/fuzz/specs/<area>.ts) describes each exported class or
+// A spec (test/fuzz/specs/<area>.ts, or <area>-<part>.ts when several parts
+// of an area keep their own) describes each exported class or
 // function: how to build a working instance, each method's parameters (their
 // kind and one valid value), and a `healthy` check that the instance still
 // works. The runner (test/fuzz/fuzz.test.ts) drives every constructor and
