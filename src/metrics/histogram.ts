@@ -13,32 +13,47 @@
  * covers `[2^b · H, 2^(b+1) · H)` units (`H = subBucketHalfCount`, bucket 0
  * also covers `[0, H)`) split into `H` sub-buckets of width `2^b`, so the
  * width of any sub-bucket is at most `1/H <= 10^-digits` of the values in it.
- * The counts of all sub-buckets live in one `Float64Array` (counts up to
- * 2^53, no overflow in practice), laid out bucket after bucket.
+ * The counts of all sub-buckets up to the one holding `highestTrackableValue`
+ * live in one `Float64Array` (counts up to 2^53, no overflow in practice),
+ * laid out bucket after bucket.
  *
- * `record()` finds the index with `Math.clz32` (two 32-bit halves for units
- * at or above 2^32), does no allocation and no loop. Exact `min`, `max`,
- * `count` and `mean` are kept beside the buckets; the standard deviation is
- * exact too, from sums of `(v - K)` and `(v - K)^2` shifted by the first
- * recorded value `K`, which keeps the sums small and the subtraction stable.
+ * `record()` checks `typeof value === 'number'` and the range with two
+ * compares, finds the index with `Math.clz32` (two 32-bit halves for units at
+ * or above 2^32), does no allocation and no loop. Exact `min`, `max`, `count`
+ * and `mean` are kept beside the buckets; the standard deviation is exact too,
+ * from sums of `(v - K)` and `(v - K)^2` shifted by the first recorded value
+ * `K`, which keeps the sums small and the subtraction stable.
  *
- * Values above `highestTrackableValue` are not dropped: they count in
- * `count`, `min`, `max`, `mean` and `stdDev`, and separately in `overflow`;
- * a percentile whose rank falls among them reports the exact `max`.
+ * Overflow: values past the sub-bucket of `highestTrackableValue` are not
+ * dropped. They count in `count`, `min`, `max`, `mean` and `stdDev`, and
+ * separately in `overflow`, and they are kept at the same precision in a
+ * sparse map keyed by the same sub-bucket index (one entry per distinct
+ * sub-bucket, on the slow path only), so percentiles among them and merges
+ * into a histogram that can track them stay precise.
  *
  * Percentiles use the nearest-rank definition: `percentile(q)` is the
  * smallest recorded value `v` such that at least `q`% of the values are `<= v`
  * (rank `ceil(q/100 · count)`, at least 1), reported as the highest value
- * equivalent to it (the top of its sub-bucket, in whole units, as HDR does),
- * clamped to `[min, max]`. The error is at most `10^-digits` of the value, or
- * one unit (the lowest discernible value) for values below `2 · 10^digits`
- * units, where sub-buckets are one unit wide.
+ * equivalent to it (the top of its sub-bucket minus one unit, as HDR does),
+ * clamped to `[min, max]`.
+ *
+ * Precision bound (tested as a property): with `unit` the lowest discernible
+ * value rounded down to a power of two (<= lowestDiscernibleValue),
+ *
+ *     exact - unit < reported < exact + exact · 10^-digits
+ *
+ * so `|reported - exact| < max(exact · 10^-digits, unit)`. The relative bound
+ * alone does not hold below `10^digits` units: there a sub-bucket is one unit
+ * wide and a fraction of a unit is lost (1.2, 1.79, 100 with the defaults:
+ * p50 reports 1.2 where the exact value is 1.79). After a merge across
+ * different layouts the source's sub-bucket error adds to the target's.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { checkArray, checkFunction, checkNumber, checkOptions, checkString } from '../validate.ts';
 
 /** Options of {@link Histogram}. */
 export interface HistogramOptions {
-  /** Name used in error messages and snapshots. Default `'histogram'`. */
+  /** Name used in error messages and snapshots, a non-empty string. Default `'histogram'`. */
   name?: string;
   /**
    * Smallest value told apart from 0 (the resolution), > 0; may be a fraction,
@@ -47,8 +62,10 @@ export interface HistogramOptions {
    */
   lowestDiscernibleValue?: number;
   /**
-   * Largest value kept in buckets, >= 2 x lowestDiscernibleValue; larger values
-   * are counted as overflow. Default `Number.MAX_SAFE_INTEGER` (like Node's
+   * Largest value kept in the dense buckets, >= 2 x lowestDiscernibleValue and
+   * at most 2^53 x (lowestDiscernibleValue rounded down to a power of two);
+   * values past its sub-bucket count as overflow (kept, at the same precision,
+   * in a sparse map). Default `Number.MAX_SAFE_INTEGER` (2^53 - 1, like Node's
    * `createHistogram`). Memory grows with log2(highest / lowest).
    */
   highestTrackableValue?: number;
@@ -72,17 +89,18 @@ export interface HistogramSnapshot {
   stdDev: number;
   /** Sum of all values recorded. */
   sum: number;
-  /** Values recorded above `highestTrackableValue`. */
+  /** Values recorded past the sub-bucket of `highestTrackableValue`. */
   overflow: number;
   /** p50, p75, p90, p95, p99 and p99.9 (nearest rank); 0 when empty. */
   percentiles: { p50: number; p75: number; p90: number; p95: number; p99: number; p999: number };
 }
 
 const TWO_POW_32 = 4294967296;
+const TWO_POW_53 = 9007199254740992;
 const SNAPSHOT_QUANTILES = [50, 75, 90, 95, 99, 99.9];
 
-/** Nearest-rank position (1-based) of percentile `q` among `count` values. */
-export function percentileRank(q: number, count: number): number {
+/** Nearest-rank position, unchecked (callers pass 0 <= q <= 100 and count >= 1). */
+function rankOf(q: number, count: number): number {
   // The tolerance keeps float noise (95 * 100 / 100 = 95.00000000000001) from
   // pushing the rank one past the exact one.
   const r = Math.ceil((q * count) / 100 - 1e-9);
@@ -90,8 +108,28 @@ export function percentileRank(q: number, count: number): number {
 }
 
 /**
+ * Nearest-rank position (1-based) of percentile `q` (0 to 100) among `count`
+ * values (a safe integer >= 1): `ceil(q/100 · count)`, at least 1.
+ * @example percentileRank(99, 1000) // 990
+ */
+export function percentileRank(q: number, count: number): number {
+  checkNumber('percentileRank', 'q', q, { min: 0, max: 100 });
+  checkNumber('percentileRank', 'count', count, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
+  return rankOf(q, count);
+}
+
+/** Exponent of a finite value > 0: the `e` with `2^e <= v < 2^(e+1)`. */
+function exponentOf(v: number): number {
+  let e = Math.floor(Math.log2(v));
+  if (2 ** e > v) e -= 1;
+  else if (2 ** (e + 1) <= v) e += 1;
+  return e;
+}
+
+/**
  * An HDR-style histogram: O(1), allocation-free `record`, percentiles within
- * 10^-significantDigits relative error, exact min/max/mean/stdDev.
+ * `max(10^-significantDigits · value, one unit of lowestDiscernibleValue)`,
+ * exact min/max/mean/stdDev.
  * @example
  * const h = new Histogram({ name: 'latency', lowestDiscernibleValue: 0.001, highestTrackableValue: 60_000, significantDigits: 3 });
  * h.record(12.5); h.percentile(99); // ~12.5
@@ -101,7 +139,7 @@ export class Histogram {
   readonly name: string;
   /** Lowest discernible value, as given. */
   readonly lowestDiscernibleValue: number;
-  /** Highest value kept in buckets; larger values count as overflow. */
+  /** Highest value kept in the dense buckets (with the rest of its sub-bucket); larger values count as overflow. */
   readonly highestTrackableValue: number;
   /** Significant decimal digits kept. */
   readonly significantDigits: number;
@@ -112,9 +150,17 @@ export class Histogram {
   private readonly subBucketHalfCountMagnitude: number;
   private readonly subBucketHalfCount: number;
   private readonly subBucketMask: number;
+  /** Index of the sub-bucket holding `highestTrackableValue`: the last dense one. */
+  private readonly topIndex: number;
+  /** Values below this (the top of `topIndex`'s sub-bucket) go to the dense counts. */
+  private readonly limit: number;
   private readonly counts: Float64Array;
   /** Per-group sums of `counts` (a group is `subBucketHalfCount` sub-buckets), so rank searches skip whole groups. */
   private readonly groups: Float64Array;
+  /** Overflow counts by sub-bucket index (all > topIndex). */
+  private readonly over = new Map<number, number>();
+  /** Sorted keys of `over`, rebuilt lazily after a change. */
+  private overKeys: number[] | null = null;
 
   private n = 0;
   private overflowCount = 0;
@@ -126,38 +172,27 @@ export class Histogram {
   /** Highest counts index written since the last reset, to bound scans. */
   private maxIndex = -1;
 
-  constructor(options: HistogramOptions = {}) {
-    const name = options.name ?? 'histogram';
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new InvalidArgumentError(`Histogram name must be a non-empty string, got ${describe(name)}`);
-    }
-    const lowest = options.lowestDiscernibleValue ?? 1;
-    const highest = options.highestTrackableValue ?? Number.MAX_SAFE_INTEGER;
-    const digits = options.significantDigits ?? 3;
-    if (typeof lowest !== 'number' || !Number.isFinite(lowest) || lowest <= 0) {
-      throw new OutOfRangeError(`Histogram "${name}" lowestDiscernibleValue (${describe(lowest)}) must be a finite number > 0`);
-    }
-    if (typeof highest !== 'number' || !Number.isFinite(highest) || highest < 2 * lowest) {
-      throw new OutOfRangeError(
-        `Histogram "${name}" highestTrackableValue (${describe(highest)}) must be a finite number >= 2 x lowestDiscernibleValue (${2 * lowest})`,
-      );
-    }
-    if (!Number.isInteger(digits) || digits < 1 || digits > 5) {
-      throw new OutOfRangeError(`Histogram "${name}" significantDigits (${describe(digits)}) must be an integer from 1 to 5`);
-    }
+  constructor(options?: HistogramOptions) {
+    const o = checkOptions('Histogram', 'options', options);
+    const name = o.name === undefined ? 'histogram' : checkString('Histogram', 'name', o.name, { nonEmpty: true });
+    const what = `Histogram "${name}"`;
+    const lowest = o.lowestDiscernibleValue === undefined ? 1 : checkNumber(what, 'lowestDiscernibleValue', o.lowestDiscernibleValue, { min: 0, minExclusive: true });
+    const highest =
+      o.highestTrackableValue === undefined
+        ? Number.MAX_SAFE_INTEGER
+        : checkNumber(what, 'highestTrackableValue', o.highestTrackableValue, { min: 2 * lowest, note: '(2 x lowestDiscernibleValue)' });
+    const digits = o.significantDigits === undefined ? 3 : checkNumber(what, 'significantDigits', o.significantDigits, { integer: true, min: 1, max: 5 });
     this.name = name;
     this.lowestDiscernibleValue = lowest;
     this.highestTrackableValue = highest;
     this.significantDigits = digits;
 
-    this.unitMagnitude = Math.floor(Math.log2(lowest));
-    // Math.log2 may round up for a value just below a power of two.
-    if (2 ** this.unitMagnitude > lowest) this.unitMagnitude -= 1;
+    this.unitMagnitude = exponentOf(lowest);
     this.unit = 2 ** this.unitMagnitude;
     this.scale = 2 ** -this.unitMagnitude;
-    if (highest * this.scale > Number.MAX_SAFE_INTEGER) {
+    if (!(highest * this.scale <= TWO_POW_53)) {
       throw new OutOfRangeError(
-        `Histogram "${name}" highestTrackableValue / lowestDiscernibleValue (${highest} / ${lowest}) must be <= 2^53`,
+        `${what} highestTrackableValue / lowestDiscernibleValue (${highest} / ${lowest}) must be <= 2^53 (with lowestDiscernibleValue rounded down to a power of two)`,
       );
     }
 
@@ -176,6 +211,8 @@ export class Histogram {
     }
     this.counts = new Float64Array((bucketsNeeded + 1) * this.subBucketHalfCount);
     this.groups = new Float64Array(bucketsNeeded + 1);
+    this.topIndex = this.indexOf(highest);
+    this.limit = this.lowValueAt(this.topIndex) + this.widthValueAt(this.topIndex);
   }
 
   /** Values recorded, overflow included. */
@@ -205,21 +242,22 @@ export class Histogram {
     const variance = this.shiftedSumSq / this.n - m * m;
     return variance > 0 ? Math.sqrt(variance) : 0;
   }
-  /** Values recorded above `highestTrackableValue`. */
+  /** Values recorded past the sub-bucket of `highestTrackableValue`. */
   get overflow(): number {
     return this.overflowCount;
   }
-  /** Bytes held by the bucket counts. */
+  /** Bytes held by the dense bucket counts (the overflow map comes on top, one entry per distinct overflow sub-bucket). */
   get byteSize(): number {
     return this.counts.byteLength;
   }
 
   /**
-   * Records one value: O(1), no allocation.
-   * @throws RangeError for NaN, negative or non-finite values.
+   * Records one value (a finite number >= 0): O(1), no allocation.
+   * @throws InvalidArgumentError for a non-number, OutOfRangeError for NaN, negative or infinite values; nothing is recorded then.
+   * @example h.record(12.5)
    */
   record(value: number): void {
-    if (!(value >= 0 && value <= this.highestTrackableValue)) {
+    if (typeof value !== 'number' || !(value >= 0 && value < this.limit)) {
       this.recordOutside(value, 1);
       return;
     }
@@ -231,15 +269,14 @@ export class Histogram {
   }
 
   /**
-   * Records `value` as if it had been recorded `count` times.
+   * Records `value` as if it had been recorded `count` times (a safe integer >= 0).
    * @example h.recordMany(5, 100)
    */
   recordMany(value: number, count: number): void {
-    if (!Number.isInteger(count) || count < 0) {
-      throw new OutOfRangeError(`Histogram "${this.name}" count (${describe(count)}) must be an integer >= 0`);
-    }
+    checkNumber(`Histogram "${this.name}" recordMany`, 'count', count, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+    this.checkValue(value);
     if (count === 0) return;
-    if (!(value >= 0 && value <= this.highestTrackableValue)) {
+    if (!(value < this.limit)) {
       this.recordOutside(value, count);
       return;
     }
@@ -247,10 +284,27 @@ export class Histogram {
     this.account(value, count);
   }
 
+  private checkValue(value: unknown): asserts value is number {
+    checkNumber(`Histogram "${this.name}"`, 'value', value, { min: 0 });
+  }
+
   private addAt(idx: number, count: number): void {
     this.counts[idx] += count;
     this.groups[idx >>> this.subBucketHalfCountMagnitude] += count;
     if (idx > this.maxIndex) this.maxIndex = idx;
+  }
+
+  /** Adds `count` at sub-bucket `idx`, dense or overflow. */
+  private addIndex(idx: number, count: number): void {
+    if (idx <= this.topIndex) this.addAt(idx, count);
+    else this.addOver(idx, count);
+  }
+
+  private addOver(idx: number, count: number): void {
+    const had = this.over.get(idx);
+    if (had === undefined) this.overKeys = null;
+    this.over.set(idx, (had ?? 0) + count);
+    this.overflowCount += count;
   }
 
   private account(value: number, count: number): void {
@@ -263,18 +317,14 @@ export class Histogram {
     this.shiftedSumSq += d * d * count;
   }
 
-  private recordOutside(value: number, count: number): void {
-    if (typeof value !== 'number' || Number.isNaN(value) || !Number.isFinite(value) || value < 0) {
-      throw new OutOfRangeError(
-        `Histogram "${this.name}" cannot record ${describe(value)}: values must be finite numbers >= 0`,
-      );
-    }
-    // Above the highest trackable value: counted, never dropped.
-    this.overflowCount += count;
+  /** Slow path of `record`: refuses bad values, keeps overflow. */
+  private recordOutside(value: unknown, count: number): void {
+    this.checkValue(value);
+    this.addOver(this.anyIndex(value), count);
     this.account(value, count);
   }
 
-  /** Counts index of an in-range value. */
+  /** Counts index of a value below `limit` (units below 2^64). */
   private indexOf(value: number): number {
     const u = Math.floor(value * this.scale);
     const half = this.subBucketHalfCountMagnitude;
@@ -287,71 +337,95 @@ export class Histogram {
     return (bucket + 1) * this.subBucketHalfCount + (Math.floor(u / 2 ** bucket) - this.subBucketHalfCount);
   }
 
-  /** Lowest value (in units) of the sub-bucket at `index`, and its width in units. */
-  private lowUnitsAt(index: number): number {
+  /** Sub-bucket index of any finite value >= 0, past the dense range too. */
+  private anyIndex(value: number): number {
+    if (value * this.scale < TWO_POW_53) return this.indexOf(value);
+    const e = exponentOf(value);
+    const half = this.subBucketHalfCountMagnitude;
+    const bucket = e - this.unitMagnitude - half;
+    const sub = Math.floor(value / 2 ** (e - half));
+    return (bucket + 1) * this.subBucketHalfCount + (sub - this.subBucketHalfCount);
+  }
+
+  /** Lowest value of the sub-bucket at `index`. */
+  private lowValueAt(index: number): number {
     let bucket = Math.floor(index / this.subBucketHalfCount) - 1;
     let sub = (index % this.subBucketHalfCount) + this.subBucketHalfCount;
     if (bucket < 0) {
       sub -= this.subBucketHalfCount;
       bucket = 0;
     }
-    return sub * 2 ** bucket;
+    return sub * 2 ** (bucket + this.unitMagnitude);
   }
 
-  private widthUnitsAt(index: number): number {
+  /** Width (in value) of the sub-bucket at `index`. */
+  private widthValueAt(index: number): number {
     const bucket = Math.floor(index / this.subBucketHalfCount) - 1;
-    return bucket < 0 ? 1 : 2 ** bucket;
+    return 2 ** ((bucket < 0 ? 0 : bucket) + this.unitMagnitude);
   }
 
-  /** Upper end of the values equivalent to the sub-bucket at `index`. */
+  /** Upper end of the values equivalent to the sub-bucket at `index`, in whole units. */
   private highValueAt(index: number): number {
-    return (this.lowUnitsAt(index) + this.widthUnitsAt(index) - 1) * this.unit;
-  }
-
-  /** Lowest and highest value that share the sub-bucket of `value` (values equal within the precision). */
-  equivalentRange(value: number): { low: number; high: number } {
-    if (!(value >= 0 && value <= this.highestTrackableValue)) {
-      throw new OutOfRangeError(
-        `Histogram "${this.name}" value (${describe(value)}) must be within [0, ${this.highestTrackableValue}]`,
-      );
-    }
-    const idx = this.indexOf(value);
-    const low = this.lowUnitsAt(idx);
-    return { low: low * this.unit, high: (low + this.widthUnitsAt(idx)) * this.unit };
+    return this.lowValueAt(index) + this.widthValueAt(index) - this.unit;
   }
 
   /**
-   * Value at percentile `q` (0 to 100, nearest rank), within the configured precision.
+   * Lowest and highest value that share the sub-bucket of `value` (a finite
+   * number >= 0): values equal within the precision. `high` is exclusive.
+   * @example h.equivalentRange(1000) // { low: 1000, high: 1001 } with the defaults
+   */
+  equivalentRange(value: number): { low: number; high: number } {
+    this.checkValue(value);
+    const idx = this.anyIndex(value);
+    const low = this.lowValueAt(idx);
+    return { low, high: low + this.widthValueAt(idx) };
+  }
+
+  /**
+   * Value at percentile `q` (a number from 0 to 100, nearest rank), within the precision bound.
    * @example h.percentile(99.9)
    */
   percentile(q: number): number {
     this.checkQuantile(q);
     if (this.n === 0) return 0;
     if (q === 0) return this.minValue;
-    return this.valueAtRank(percentileRank(q, this.n));
+    return this.valueAtRank(rankOf(q, this.n));
   }
 
   /**
-   * Several percentiles at once; `qs` in any order.
+   * Several percentiles at once; `qs` an array of numbers from 0 to 100, in any order.
    * @example const [p50, p99] = h.percentiles([50, 99]);
    */
   percentiles(qs: readonly number[]): number[] {
+    checkArray(`Histogram "${this.name}" percentiles`, 'qs', qs);
     for (const q of qs) this.checkQuantile(q);
     const out = new Array<number>(qs.length);
     for (let k = 0; k < qs.length; k++) {
       const q = qs[k]!;
-      out[k] = this.n === 0 ? 0 : q === 0 ? this.minValue : this.valueAtRank(percentileRank(q, this.n));
+      out[k] = this.n === 0 ? 0 : q === 0 ? this.minValue : this.valueAtRank(rankOf(q, this.n));
     }
     return out;
   }
 
   private valueAtRank(rank: number): number {
-    // Ranks past the in-range values fall among the overflow: report the exact max.
-    if (rank > this.n - this.overflowCount) return this.maxValue;
-    return this.clamp(this.highValueAt(this.indexAtRank(rank)));
+    const dense = this.n - this.overflowCount;
+    if (rank <= dense) return this.clamp(this.highValueAt(this.indexAtRank(rank)));
+    // Among the overflow: walk its sub-buckets in order.
+    const keys = this.sortedOverKeys();
+    let cumulative = dense;
+    for (const k of keys) {
+      cumulative += this.over.get(k)!;
+      if (cumulative >= rank) return this.clamp(this.highValueAt(k));
+    }
+    return this.maxValue;
   }
 
-  /** Index of the sub-bucket holding the value of 1-based `rank` (<= the in-range count). */
+  private sortedOverKeys(): number[] {
+    if (this.overKeys === null) this.overKeys = [...this.over.keys()].sort((a, b) => a - b);
+    return this.overKeys;
+  }
+
+  /** Index of the sub-bucket holding the value of 1-based `rank` (<= the dense count). */
   private indexAtRank(rank: number): number {
     const groups = this.groups;
     const counts = this.counts;
@@ -374,23 +448,31 @@ export class Histogram {
     return v < this.minValue ? this.minValue : v > this.maxValue ? this.maxValue : v;
   }
 
-  private checkQuantile(q: number): void {
-    if (typeof q !== 'number' || !(q >= 0 && q <= 100)) {
-      throw new OutOfRangeError(`Histogram "${this.name}" percentile (${describe(q)}) must be a number from 0 to 100`);
-    }
+  private checkQuantile(q: unknown): void {
+    checkNumber(`Histogram "${this.name}"`, 'percentile', q, { min: 0, max: 100 });
   }
 
   /**
-   * Number of recorded values `<= value`, counted by sub-bucket (a sub-bucket
-   * is counted whole when `value` falls inside it). Overflow counts only when
-   * `value` is at or above `max`.
+   * Number of recorded values `<= value` (a number, not NaN), counted by
+   * sub-bucket: a sub-bucket is counted whole when `value` falls inside it.
+   * @example h.countAtOrBelow(100) // how many values were at most ~100
    */
   countAtOrBelow(value: number): number {
+    checkNumber(`Histogram "${this.name}" countAtOrBelow`, 'value', value, { allowInfinity: true });
     if (this.n === 0 || value < 0) return 0;
     if (value >= this.maxValue) return this.n;
-    const last = value > this.highestTrackableValue ? this.maxIndex : Math.min(this.indexOf(value), this.maxIndex);
-    const lastGroup = last >>> this.subBucketHalfCountMagnitude;
     let c = 0;
+    if (value >= this.limit) {
+      c = this.n - this.overflowCount;
+      const idx = this.anyIndex(value);
+      for (const k of this.sortedOverKeys()) {
+        if (k > idx) break;
+        c += this.over.get(k)!;
+      }
+      return c;
+    }
+    const last = Math.min(this.indexOf(value), this.maxIndex);
+    const lastGroup = last >>> this.subBucketHalfCountMagnitude;
     for (let g = 0; g < lastGroup; g++) c += this.groups[g]!;
     const counts = this.counts;
     for (let i = lastGroup * this.subBucketHalfCount; i <= last; i++) c += counts[i]!;
@@ -398,53 +480,65 @@ export class Histogram {
   }
 
   /**
-   * Calls `fn(low, high, count)` for every non-empty sub-bucket in ascending
-   * order, where `[low, high)` is the range of values it holds.
+   * Calls `fn(low, high, count)` for every non-empty sub-bucket (overflow
+   * included) in ascending order, where `[low, high)` is the range of values it holds.
+   * @example h.forEachBucket((low, high, count) => console.log(low, high, count))
    */
   forEachBucket(fn: (low: number, high: number, count: number) => void): void {
+    checkFunction(`Histogram "${this.name}" forEachBucket`, 'fn', fn);
     const counts = this.counts;
     for (let i = 0; i <= this.maxIndex; i++) {
       const c = counts[i]!;
       if (c !== 0) {
-        const low = this.lowUnitsAt(i);
-        fn(low * this.unit, (low + this.widthUnitsAt(i)) * this.unit, c);
+        const low = this.lowValueAt(i);
+        fn(low, low + this.widthValueAt(i), c);
       }
+    }
+    for (const k of [...this.sortedOverKeys()]) {
+      const low = this.lowValueAt(k);
+      fn(low, low + this.widthValueAt(k), this.over.get(k)!);
     }
   }
 
   /**
-   * Adds every value of `other` to this histogram. With the same layout the
-   * buckets are added directly; otherwise each of `other`'s sub-buckets is
-   * re-recorded at its midpoint. min, max, mean, stdDev and overflow stay exact.
+   * Adds every value of `other` to this histogram, as if they had been
+   * recorded here: count, min, max, mean and stdDev stay exact, and values
+   * this histogram can track land in its buckets (the other's overflow
+   * included) while those past its range count as its overflow. With the same
+   * lowest discernible unit and digits the sub-buckets coincide and the
+   * result equals recording here; otherwise each of `other`'s sub-buckets is
+   * re-recorded at its midpoint, so the errors of both layouts add up (and a
+   * source sub-bucket straddling this one's limit lands on one side of it).
    * @example total.merge(lastMinute)
    */
   merge(other: Histogram): this {
     if (!(other instanceof Histogram)) {
-      throw new InvalidArgumentError(`Histogram "${this.name}" merge expects a Histogram, got ${describe(other)}`);
+      throw new InvalidArgumentError(`Histogram "${this.name}" merge other must be a Histogram, got ${describe(other)}`);
     }
     if (other.n === 0) return this;
-    if (
-      other.unitMagnitude === this.unitMagnitude &&
-      other.subBucketHalfCountMagnitude === this.subBucketHalfCountMagnitude &&
-      other.maxIndex < this.counts.length
-    ) {
+    if (other === this) return this.merge(this.copy());
+    if (other.unitMagnitude === this.unitMagnitude && other.subBucketHalfCountMagnitude === this.subBucketHalfCountMagnitude) {
       const src = other.counts;
-      const dst = this.counts;
-      for (let i = 0; i <= other.maxIndex; i++) dst[i] += src[i]!;
-      const lastGroup = other.maxIndex >>> this.subBucketHalfCountMagnitude;
-      for (let g = 0; g <= lastGroup; g++) this.groups[g] += other.groups[g]!;
-      if (other.maxIndex > this.maxIndex) this.maxIndex = other.maxIndex;
-      this.overflowCount += other.overflowCount;
+      if (other.topIndex <= this.topIndex) {
+        const dst = this.counts;
+        for (let i = 0; i <= other.maxIndex; i++) dst[i] += src[i]!;
+        const lastGroup = other.maxIndex >>> this.subBucketHalfCountMagnitude;
+        for (let g = 0; g <= lastGroup; g++) this.groups[g] += other.groups[g]!;
+        if (other.maxIndex > this.maxIndex) this.maxIndex = other.maxIndex;
+      } else {
+        for (let i = 0; i <= other.maxIndex; i++) {
+          const c = src[i]!;
+          if (c !== 0) this.addIndex(i, c);
+        }
+      }
+      for (const [k, c] of other.over) this.addIndex(k, c);
     } else {
       other.forEachBucket((low, high, count) => {
-        const mid = low + (high - low) / 2;
-        if (mid <= this.highestTrackableValue) {
-          this.addAt(this.indexOf(mid), count);
-        } else {
-          this.overflowCount += count;
-        }
+        let mid = low + (high - low) / 2;
+        if (!Number.isFinite(mid)) mid = low;
+        if (mid < this.limit) this.addAt(this.indexOf(mid), count);
+        else this.addOver(this.anyIndex(mid), count);
       });
-      this.overflowCount += other.overflowCount;
     }
     // Exact moments: re-express other's shifted sums around this shift.
     if (this.n === 0) {
@@ -462,12 +556,22 @@ export class Histogram {
     return this;
   }
 
-  /** Forgets every value; keeps the configuration and the memory. */
+  /** A full copy (same configuration and values). */
+  private copy(): Histogram {
+    return this.cloneEmpty().merge(this);
+  }
+
+  /**
+   * Forgets every value; keeps the configuration and the memory.
+   * @example h.reset()
+   */
   reset(): void {
     if (this.maxIndex >= 0) {
       this.counts.fill(0, 0, this.maxIndex + 1);
       this.groups.fill(0, 0, (this.maxIndex >>> this.subBucketHalfCountMagnitude) + 1);
     }
+    this.over.clear();
+    this.overKeys = null;
     this.maxIndex = -1;
     this.n = 0;
     this.overflowCount = 0;
@@ -478,8 +582,12 @@ export class Histogram {
     this.shiftedSumSq = 0;
   }
 
-  /** A new, empty histogram with the same configuration. */
+  /**
+   * A new, empty histogram with the same configuration (and `name`, a non-empty string, if given).
+   * @example const perMinute = h.cloneEmpty('latency.minute')
+   */
   cloneEmpty(name: string = this.name): Histogram {
+    checkString(`Histogram "${this.name}" cloneEmpty`, 'name', name, { nonEmpty: true });
     return new Histogram({
       name,
       lowestDiscernibleValue: this.lowestDiscernibleValue,
@@ -488,7 +596,10 @@ export class Histogram {
     });
   }
 
-  /** A plain copy of the statistics, safe to serialise. */
+  /**
+   * A plain copy of the statistics, safe to serialise.
+   * @example JSON.stringify(h.snapshot())
+   */
   snapshot(): HistogramSnapshot {
     const [p50, p75, p90, p95, p99, p999] = this.percentiles(SNAPSHOT_QUANTILES) as [number, number, number, number, number, number];
     return {
