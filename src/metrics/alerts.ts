@@ -9,6 +9,7 @@
  * not flap. No data (nothing tracked in the window) changes nothing either.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { checkNumber, checkOneOf, checkString, optionalBoolean } from '../validate.ts';
 import type { Labels } from './exposition.ts';
 import type { StatName } from './monitor.ts';
 
@@ -72,58 +73,106 @@ interface RuleState {
   need: number;
 }
 
+/** Every statistic name alerts and budgets can read. */
+export const STAT_NAMES: readonly StatName[] = ['count', 'min', 'max', 'mean', 'p50', 'p90', 'p95', 'p99', 'p999', 'stdDev', 'sum', 'rate', 'total', 'value'];
+
+/** Checks an optional labels object of a rule or budget: an object of string, number or boolean values. */
+export function checkRuleLabels(what: string, labels: unknown): void {
+  if (labels === undefined) return;
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+    throw new InvalidArgumentError(`${what} labels must be an object when given, got ${describe(labels)}`);
+  }
+  for (const [k, v] of Object.entries(labels)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new InvalidArgumentError(`${what} label "${k}" must be a string, number or boolean, got ${describe(v)}`);
+    }
+  }
+}
+
 /**
  * Evaluates alert rules against a monitor and emits transitions.
  * @example const engine = new AlertEngine(monitor); engine.add({ name: 'slow', metric: 'req', stat: 'p99', above: 100 }); engine.evaluate();
  */
 export class AlertEngine {
   private readonly rules = new Map<string, RuleState>();
-  constructor(private readonly host: AlertHost) {}
+  private readonly host: AlertHost;
+  private readonly component: string;
 
-  /** Validates and adds a rule; throws on a bad rule or a duplicate name. */
+  /** `host` reads statistics and emits events; `component` (default 'AlertEngine') names the engine in messages. */
+  constructor(host: AlertHost, component = 'AlertEngine') {
+    this.component = checkString('AlertEngine', 'component', component, { nonEmpty: true });
+    if (host === null || typeof host !== 'object' || typeof host.readStat !== 'function' || typeof host.emit !== 'function') {
+      throw new InvalidArgumentError(`${this.component} host must be an object with readStat() and emit(), got ${describe(host)}`);
+    }
+    this.host = host;
+  }
+
+  /**
+   * Validates and adds a rule; throws on a bad rule or a duplicate name.
+   * @example engine.add({ name: 'slow', metric: 'req', stat: 'p99', above: 100, recoverBelow: 80 })
+   */
   add(rule: AlertRule): void {
-    if (rule === null || typeof rule !== 'object') throw new InvalidArgumentError(`Alert rule must be an object, got ${describe(rule)}`);
-    const what = `Alert rule ${describe(rule.name)}`;
+    const c = this.component;
+    if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) throw new InvalidArgumentError(`${c} alert rule must be an object, got ${describe(rule)}`);
+    const what = `${c} alert rule ${describe(rule.name)}`;
     if (typeof rule.name !== 'string' || rule.name.length === 0) throw new InvalidArgumentError(`${what} name must be a non-empty string`);
     if (this.rules.has(rule.name)) throw new InvalidArgumentError(`${what} already exists`);
-    if (typeof rule.metric !== 'string' || rule.metric.length === 0) throw new InvalidArgumentError(`${what} metric must be a non-empty string`);
-    if (typeof rule.stat !== 'string') throw new InvalidArgumentError(`${what} stat must be a statistic name, got ${describe(rule.stat)}`);
+    if (typeof rule.metric !== 'string' || rule.metric.length === 0) throw new InvalidArgumentError(`${what} metric must be a non-empty string, got ${describe(rule.metric)}`);
+    checkOneOf(what, 'stat', rule.stat, STAT_NAMES);
+    checkRuleLabels(what, rule.labels);
+    optionalBoolean(what, 'window', rule.window, true);
     const hasAbove = rule.above !== undefined;
     const hasBelow = rule.below !== undefined;
     if (hasAbove === hasBelow) throw new InvalidArgumentError(`${what} needs exactly one of above and below`);
-    const trigger = (hasAbove ? rule.above : rule.below)!;
-    if (typeof trigger !== 'number' || !Number.isFinite(trigger)) {
-      throw new OutOfRangeError(`${what} ${hasAbove ? 'above' : 'below'} (${describe(trigger)}) must be a finite number`);
-    }
+    const trigger = checkNumber(what, hasAbove ? 'above' : 'below', hasAbove ? rule.above : rule.below);
     let recover: number;
     if (hasAbove) {
-      recover = rule.recoverBelow ?? trigger - Math.abs(trigger) * 0.1;
+      recover = rule.recoverBelow === undefined ? trigger - Math.abs(trigger) * 0.1 : checkNumber(what, 'recoverBelow', rule.recoverBelow);
       if (!(recover <= trigger)) throw new OutOfRangeError(`${what} recoverBelow (${describe(rule.recoverBelow)}) must be <= above (${trigger})`);
     } else {
-      recover = rule.recoverAbove ?? trigger + Math.abs(trigger) * 0.1;
+      recover = rule.recoverAbove === undefined ? trigger + Math.abs(trigger) * 0.1 : checkNumber(what, 'recoverAbove', rule.recoverAbove);
       if (!(recover >= trigger)) throw new OutOfRangeError(`${what} recoverAbove (${describe(rule.recoverAbove)}) must be >= below (${trigger})`);
     }
-    const need = rule.forEvaluations ?? 1;
-    if (!Number.isInteger(need) || need < 1) throw new OutOfRangeError(`${what} forEvaluations (${describe(need)}) must be an integer >= 1`);
-    this.rules.set(rule.name, { rule: { ...rule }, firing: false, streak: 0, trigger, recover, isAbove: hasAbove, need });
+    const need = rule.forEvaluations === undefined ? 1 : checkNumber(what, 'forEvaluations', rule.forEvaluations, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
+    const copy: AlertRule = { ...rule, labels: rule.labels === undefined ? undefined : { ...rule.labels } };
+    this.rules.set(rule.name, { rule: copy, firing: false, streak: 0, trigger, recover, isAbove: hasAbove, need });
   }
 
-  /** Removes a rule; returns whether it existed. */
+  /**
+   * Removes a rule (by its name, a string); returns whether it existed.
+   * @example engine.remove('slow')
+   */
   remove(name: string): boolean {
+    checkString(`${this.component} removeAlert`, 'name', name);
     return this.rules.delete(name);
   }
 
-  /** Names of the rules currently firing. */
+  /**
+   * Names of the rules currently firing.
+   * @example engine.firing() // ['slow']
+   */
   firing(): string[] {
     return [...this.rules.values()].filter((s) => s.firing).map((s) => s.rule.name);
   }
 
-  /** Evaluates every rule once; returns the transitions (also emitted). */
+  /**
+   * Evaluates every rule once; returns the transitions (also emitted). A rule
+   * whose read throws (labels the metric does not have) is skipped and the
+   * others are still evaluated; the first such error is thrown afterwards.
+   * @example engine.evaluate()
+   */
   evaluate(): AlertEvent[] {
     const events: AlertEvent[] = [];
+    let failure: unknown = undefined;
     for (const s of this.rules.values()) {
       const { rule } = s;
-      const value = this.host.readStat(rule.metric, rule.stat, { labels: rule.labels, window: rule.window !== false });
+      let value: number | null;
+      try {
+        value = this.host.readStat(rule.metric, rule.stat, { labels: rule.labels, window: rule.window !== false });
+      } catch (err) {
+        failure ??= err;
+        continue;
+      }
       if (value === null) continue;
       if (!s.firing) {
         const past = s.isAbove ? value > s.trigger : value < s.trigger;
@@ -142,6 +191,7 @@ export class AlertEngine {
       }
     }
     for (const e of events) this.host.emit(e.type, e);
+    if (failure !== undefined) throw failure;
     return events;
   }
 }

@@ -6,6 +6,8 @@
 import { BlackholeError, ErrorCode, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import type { Labels } from './exposition.ts';
 import type { StatName } from './monitor.ts';
+import { STAT_NAMES, checkRuleLabels } from './alerts.ts';
+import { checkArray, checkOneOf, checkString, optionalBoolean } from '../validate.ts';
 
 /** A limit on one statistic. Give `max`, `min` or both. */
 export interface Budget {
@@ -61,30 +63,51 @@ export class BudgetExceededError extends BlackholeError {
   }
 }
 
-function validate(b: Budget): void {
-  if (b === null || typeof b !== 'object') throw new InvalidArgumentError(`Budget must be an object, got ${describe(b)}`);
-  if (typeof b.metric !== 'string' || b.metric.length === 0) throw new InvalidArgumentError(`Budget metric must be a non-empty string, got ${describe(b.metric)}`);
-  if (typeof b.stat !== 'string') throw new InvalidArgumentError(`Budget "${b.metric}" stat must be a statistic name, got ${describe(b.stat)}`);
-  if (b.max === undefined && b.min === undefined) throw new InvalidArgumentError(`Budget "${b.metric}.${b.stat}" needs max, min or both`);
+/**
+ * Checks one budget's shape; `component` prefixes the messages (internal:
+ * the monitor's setBudget uses it too).
+ */
+export function validateBudget(component: string, b: Budget): void {
+  if (b === null || typeof b !== 'object' || Array.isArray(b)) throw new InvalidArgumentError(`${component} budget must be an object, got ${describe(b)}`);
+  if (typeof b.metric !== 'string' || b.metric.length === 0) throw new InvalidArgumentError(`${component} budget metric must be a non-empty string, got ${describe(b.metric)}`);
+  const what = `${component} budget "${b.metric}.${String(typeof b.stat === 'string' ? b.stat : '?')}"`;
+  checkOneOf(what, 'stat', b.stat, STAT_NAMES);
+  if (b.name !== undefined) checkString(what, 'name', b.name, { nonEmpty: true });
+  checkRuleLabels(what, b.labels);
+  optionalBoolean(what, 'window', b.window, false);
+  optionalBoolean(what, 'requireData', b.requireData, false);
+  if (b.max === undefined && b.min === undefined) throw new InvalidArgumentError(`${what} needs max, min or both`);
   for (const k of ['max', 'min'] as const) {
     const v = b[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) {
-      throw new OutOfRangeError(`Budget "${b.metric}.${b.stat}" ${k} (${describe(v)}) must be a finite number`);
+      const E = typeof v === 'number' ? OutOfRangeError : InvalidArgumentError;
+      throw new E(`${what} ${k} (${describe(v)}) must be a finite number`);
     }
   }
   if (b.max !== undefined && b.min !== undefined && b.min > b.max) {
-    throw new OutOfRangeError(`Budget "${b.metric}.${b.stat}" min (${b.min}) must be <= max (${b.max})`);
+    throw new OutOfRangeError(`${what} min (${b.min}) must be <= max (${b.max})`);
   }
 }
 
 /**
- * Checks budgets against a monitor; returns every violation (empty if all hold).
+ * Checks budgets (an array) against a monitor (anything with `readStat`);
+ * returns every violation (empty if all hold). Every budget is validated
+ * before any is read.
  * @example checkBudgets(monitor, [{ metric: 'http.request', stat: 'p99', max: 50 }])
  */
 export function checkBudgets(host: BudgetHost, budgets: readonly Budget[]): BudgetViolation[] {
+  if (host === null || typeof host !== 'object' || typeof host.readStat !== 'function') {
+    throw new InvalidArgumentError(`checkBudgets host must be an object with readStat(), got ${describe(host)}`);
+  }
+  checkArray('checkBudgets', 'budgets', budgets);
+  for (const b of budgets) validateBudget('checkBudgets', b);
+  return evaluateBudgets(host, budgets);
+}
+
+/** Reads every (already validated) budget. */
+export function evaluateBudgets(host: BudgetHost, budgets: readonly Budget[]): BudgetViolation[] {
   const out: BudgetViolation[] = [];
   for (const b of budgets) {
-    validate(b);
     const name = b.name ?? `${b.metric}.${b.stat}`;
     const scope = b.window ? 'over the window' : 'all time';
     const actual = host.readStat(b.metric, b.stat, { labels: b.labels, window: b.window === true });

@@ -7,8 +7,9 @@
  * when it is created, and the index finds a series from a labels object with
  * one `Map.get` per label value, no string building, no sorting.
  */
-import { BlackholeError, ErrorCode, InvalidArgumentError, describe } from '../errors.ts';
-import type { WindowedHistogram } from './windowed-histogram.ts';
+import { BlackholeError, ErrorCode, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { checkArray, checkFunction, checkNumber, checkOneOf, checkString } from '../validate.ts';
+import { WindowedHistogram } from './windowed-histogram.ts';
 
 /** Label values by label name. Numbers and booleans are rendered with `String()`. */
 export type Labels = Readonly<Record<string, string | number | boolean>>;
@@ -22,11 +23,15 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+const METRIC_TYPES = ['counter', 'gauge', 'histogram', 'summary', 'untyped'] as const;
+
 /**
- * Throws unless `name` is a valid Prometheus metric name.
+ * Throws unless `name` is a valid Prometheus metric name. `what` names the
+ * component in the message (a non-empty string).
  * @example assertMetricName('http_requests_total', 'Counter')
  */
 export function assertMetricName(name: string, what: string): void {
+  checkString('assertMetricName', 'what', what, { nonEmpty: true });
   if (typeof name !== 'string' || !METRIC_NAME.test(name)) {
     throw new BlackholeError(
       ErrorCode.METRIC_NAME,
@@ -36,10 +41,14 @@ export function assertMetricName(name: string, what: string): void {
 }
 
 /**
- * Throws unless every label name is valid, unreserved and unique.
+ * Throws unless `names` is an array of valid, unreserved and unique label
+ * names. `what` names the component in the message (a non-empty string).
  * @example assertLabelNames(['method', 'code'], 'Counter "http_requests_total"', ['le'])
  */
 export function assertLabelNames(names: readonly string[], what: string, reserved: readonly string[] = []): void {
+  checkString('assertLabelNames', 'what', what, { nonEmpty: true });
+  checkArray(what, 'labelNames', names);
+  checkArray(what, 'reserved label names', reserved);
   const seen = new Set<string>();
   for (const n of names) {
     if (typeof n !== 'string' || !LABEL_NAME.test(n)) {
@@ -56,18 +65,30 @@ export function assertLabelNames(names: readonly string[], what: string, reserve
   }
 }
 
-/** Escapes a label value: backslash, double quote and line feed. */
+/**
+ * Escapes a label value (a string): backslash, double quote and line feed.
+ * @example escapeLabelValue('a"b') // 'a\\"b'
+ */
 export function escapeLabelValue(value: string): string {
+  if (typeof value !== 'string') checkString('escapeLabelValue', 'value', value);
   return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
 }
 
-/** Escapes HELP text: backslash and line feed. */
+/**
+ * Escapes HELP text (a string): backslash and line feed.
+ * @example escapeHelp('line one\nline two') // 'line one\\nline two'
+ */
 export function escapeHelp(help: string): string {
+  if (typeof help !== 'string') checkString('escapeHelp', 'help', help);
   return /[\\\n]/.test(help) ? help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n') : help;
 }
 
-/** Formats a sample value the way Prometheus parses it (`+Inf`, `-Inf`, `NaN`). */
+/**
+ * Formats a sample value (a number) the way Prometheus parses it (`+Inf`, `-Inf`, `NaN`).
+ * @example formatValue(Infinity) // '+Inf'
+ */
 export function formatValue(v: number): string {
+  if (typeof v !== 'number') throw new InvalidArgumentError(`formatValue v must be a number, got ${describe(v)}`);
   if (Number.isFinite(v)) return String(v);
   if (Number.isNaN(v)) return 'NaN';
   return v > 0 ? '+Inf' : '-Inf';
@@ -78,16 +99,30 @@ export function formatValue(v: number): string {
  * @example renderLabelPairs(['method'], ['GET']) // 'method="GET"'
  */
 export function renderLabelPairs(names: readonly string[], values: readonly string[]): string {
+  checkArray('renderLabelPairs', 'names', names);
+  checkArray('renderLabelPairs', 'values', values);
+  if (values.length !== names.length) {
+    throw new OutOfRangeError(`renderLabelPairs values (${describe(values)}) must have one value per name (${names.length})`);
+  }
   let s = '';
   for (let i = 0; i < names.length; i++) {
+    const n = names[i];
+    const v = values[i];
+    if (typeof n !== 'string' || typeof v !== 'string') {
+      throw new InvalidArgumentError(`renderLabelPairs names[${i}] and values[${i}] must be strings, got ${describe(n)} and ${describe(v)}`);
+    }
     if (i > 0) s += ',';
-    s += `${names[i]}="${escapeLabelValue(values[i]!)}"`;
+    s += `${n}="${escapeLabelValue(v)}"`;
   }
   return s;
 }
 
-/** Wraps label pairs in braces, or returns '' when there are none. */
+/**
+ * Wraps label pairs (a string) in braces, or returns '' when there are none.
+ * @example labelBlock('a="x"') // '{a="x"}'
+ */
 export function labelBlock(pairs: string): string {
+  if (typeof pairs !== 'string') checkString('labelBlock', 'pairs', pairs);
   return pairs.length === 0 ? '' : `{${pairs}}`;
 }
 
@@ -98,18 +133,27 @@ export function labelBlock(pairs: string): string {
 export class ExpositionWriter {
   private out = '';
 
-  /** Writes the HELP and TYPE lines of a family. */
+  /** Writes the HELP and TYPE lines of a family: `name` a metric name, `type` a MetricType, `help` a string. */
   header(name: string, type: MetricType, help: string): void {
+    assertMetricName(name, 'ExpositionWriter header');
+    checkOneOf('ExpositionWriter header', 'type', type, METRIC_TYPES);
+    checkString('ExpositionWriter header', 'help', help);
     this.out += `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
   }
 
-  /** Writes one sample line; `labels` is a rendered block (`{a="x"}`) or ''. */
+  /** Writes one sample line; `labels` is a rendered block (`{a="x"}`) or '', `value` a number. */
   sample(name: string, labels: string, value: number): void {
+    if (typeof name !== 'string' || typeof labels !== 'string' || typeof value !== 'number') {
+      throw new InvalidArgumentError(
+        `ExpositionWriter sample name, labels and value must be a string, a string and a number, got ${describe(name)}, ${describe(labels)}, ${describe(value)}`,
+      );
+    }
     this.out += `${name}${labels} ${formatValue(value)}\n`;
   }
 
-  /** Appends pre-rendered lines (each ending in a newline). */
+  /** Appends pre-rendered lines (a string, each line ending in a newline). */
   raw(lines: string): void {
+    if (typeof lines !== 'string') checkString('ExpositionWriter raw', 'lines', lines);
     this.out += lines;
   }
 
@@ -135,6 +179,21 @@ export function writeSummarySeries(
   percents: readonly number[],
   divisor: number,
 ): void {
+  const fn = 'writeSummarySeries';
+  if (!(w instanceof ExpositionWriter)) throw new InvalidArgumentError(`${fn} w must be an ExpositionWriter, got ${describe(w)}`);
+  assertMetricName(name, fn);
+  checkString(fn, 'pairs', pairs);
+  if (!(histogram instanceof WindowedHistogram)) throw new InvalidArgumentError(`${fn} histogram must be a WindowedHistogram, got ${describe(histogram)}`);
+  checkArray(fn, 'quantileLabels', quantileLabels);
+  checkArray(fn, 'percents', percents);
+  if (quantileLabels.length !== percents.length) {
+    throw new OutOfRangeError(`${fn} quantileLabels (${describe(quantileLabels)}) must have one label per percent (${percents.length})`);
+  }
+  for (let i = 0; i < percents.length; i++) {
+    checkString(fn, `quantileLabels[${i}]`, quantileLabels[i]);
+    checkNumber(fn, `percents[${i}]`, percents[i], { min: 0, max: 100 });
+  }
+  checkNumber(fn, 'divisor', divisor, { min: 0, minExclusive: true });
   const prefix = pairs.length === 0 ? '{quantile="' : `{${pairs},quantile="`;
   const window = histogram.window();
   const values = window.count === 0 ? null : window.percentiles(percents);
@@ -196,6 +255,13 @@ export class LabelIndex<T> {
   private readonly create: (key: SeriesKey) => T;
 
   constructor(names: readonly string[], what: string, maxSeries: number, create: (key: SeriesKey) => T) {
+    checkString('LabelIndex', 'what', what, { nonEmpty: true });
+    checkArray('LabelIndex', 'names', names);
+    if (names.length === 0) throw new OutOfRangeError(`LabelIndex names (an array of 0) must hold at least one label name`);
+    assertLabelNames(names, `LabelIndex ${what}`);
+    checkNumber('LabelIndex', 'maxSeries', maxSeries, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
+    checkFunction('LabelIndex', 'create', create);
+    names = [...names];
     this.names = names;
     this.what = what;
     this.maxSeries = maxSeries;
@@ -207,8 +273,9 @@ export class LabelIndex<T> {
     return this.byPairs.size;
   }
 
-  /** The series for `labels`, created on first use. */
+  /** The series for `labels` (an object with a value for every label name), created on first use. */
   get(labels: Labels): T {
+    if (typeof labels !== 'object' || labels === null) return this.miss(labels);
     const names = this.names;
     const last = names.length - 1;
     let node = this.root;
@@ -286,12 +353,18 @@ export class LabelIndex<T> {
     return series;
   }
 
-  /** Every series, in creation order. */
+  /**
+   * Every series, in creation order.
+   * @example for (const s of index.values()) total += s.value;
+   */
   values(): IterableIterator<T> {
     return this.byPairs.values();
   }
 
-  /** Removes every series. */
+  /**
+   * Removes every series.
+   * @example index.clear()
+   */
   clear(): void {
     this.root = dict<T>();
     this.byPairs.clear();

@@ -25,15 +25,26 @@
  * reads throw ClosedError.
  */
 import { EventEmitter } from 'node:events';
-import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import { LabelIndex, escapeLabelValue, formatValue, labelBlock, writeSummarySeries, type ExpositionWriter, type Labels, type SeriesKey } from './exposition.ts';
+import { BlackholeError, ClosedError, InvalidArgumentError, describe } from '../errors.ts';
+import { checkArray, checkFunction, checkNumber, checkOneOf, checkOptions, checkString, checkTimerMs } from '../validate.ts';
+import {
+  ExpositionWriter,
+  LabelIndex,
+  assertLabelNames,
+  escapeLabelValue,
+  formatValue,
+  labelBlock,
+  writeSummarySeries,
+  type Labels,
+  type SeriesKey,
+} from './exposition.ts';
 import { Histogram, type HistogramOptions } from './histogram.ts';
 import { MetricRegistry, type Collector } from './registry.ts';
 import { WindowTicker, type Clock } from './window-ticker.ts';
 import { WindowedCounter } from './windowed-counter.ts';
 import { WindowedHistogram } from './windowed-histogram.ts';
-import { AlertEngine, type AlertEvent, type AlertRule } from './alerts.ts';
-import { checkBudgets, BudgetExceededError, type Budget, type BudgetViolation } from './budgets.ts';
+import { AlertEngine, STAT_NAMES, type AlertEvent, type AlertRule } from './alerts.ts';
+import { BudgetExceededError, evaluateBudgets, validateBudget, type Budget, type BudgetViolation } from './budgets.ts';
 
 /** The statistics of a tracked metric (the spec's MetricStats, with a few more percentiles). */
 export interface MetricStats {
@@ -85,7 +96,7 @@ export interface StatsSource {
 
 /** Options of {@link PerformanceMonitor}. */
 export interface PerformanceMonitorOptions {
-  /** Sliding window of the windowed statistics, ms. Default 60 000. */
+  /** Sliding window of the windowed statistics, ms: 10 to 2^31 - 1 (its periods reach a Node timer). Default 60 000. */
   windowMs?: number;
   /** Periods the window is cut into. Default 6 (10 s each). */
   slots?: number;
@@ -127,9 +138,23 @@ const STAT_PERCENTILES = [50, 90, 95, 99, 99.9];
 const QUANTILES = [0.5, 0.9, 0.95, 0.99];
 const QUANTILE_PERCENTS = QUANTILES.map((q) => q * 100);
 const QUANTILE_LABELS = QUANTILES.map((q) => String(q));
+const UNITS = ['ms', 'seconds', 'bytes', 'none'] as const;
 
-/** Statistics of a histogram, in the MetricStats shape. */
+/** Picks the histogram layout fields of an options object (a `name` or other fields never reach the Histogram). */
+function layoutOf(o: Omit<HistogramOptions, 'name'>): Omit<HistogramOptions, 'name'> {
+  const out: Omit<HistogramOptions, 'name'> = {};
+  if (o.lowestDiscernibleValue !== undefined) out.lowestDiscernibleValue = o.lowestDiscernibleValue;
+  if (o.highestTrackableValue !== undefined) out.highestTrackableValue = o.highestTrackableValue;
+  if (o.significantDigits !== undefined) out.significantDigits = o.significantDigits;
+  return out;
+}
+
+/**
+ * Statistics of a histogram, in the MetricStats shape.
+ * @example statsOf(histogram).p99
+ */
 export function statsOf(h: Histogram): MetricStats {
+  if (!(h instanceof Histogram)) throw new InvalidArgumentError(`statsOf h must be a Histogram, got ${describe(h)}`);
   if (h.count === 0) return { ...EMPTY_STATS };
   const [p50, p90, p95, p99, p999] = h.percentiles(STAT_PERCENTILES) as [number, number, number, number, number];
   return { count: h.count, min: h.min, max: h.max, mean: h.mean, p50, p90, p95, p99, p999, stdDev: h.stdDev, sum: h.sum };
@@ -201,6 +226,9 @@ class Entry<T> {
   }
 
   private checkNoLabels(labels: Labels): void {
+    if (typeof labels !== 'object' || labels === null) {
+      throw new InvalidArgumentError(`PerformanceMonitor ${this.kind} "${this.name}" labels must be an object when given, got ${describe(labels)}`);
+    }
     for (const k in labels) {
       throw new InvalidArgumentError(
         `PerformanceMonitor ${this.kind} "${this.name}" has no labels (it was first used without them), got label "${k}"`,
@@ -244,31 +272,31 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
   private reporting = false;
   private isClosed = false;
 
-  constructor(options: PerformanceMonitorOptions = {}) {
+  constructor(options?: PerformanceMonitorOptions) {
     super();
-    this.ticker = new WindowTicker({ windowMs: options.windowMs, slots: options.slots, now: options.now });
-    this.now = options.now ?? performance.now.bind(performance);
-    this.histogramDefaults = {
-      lowestDiscernibleValue: 0.001,
-      highestTrackableValue: 3_600_000,
-      significantDigits: 2,
-      ...options.histogram,
-    };
+    const o = checkOptions('PerformanceMonitor', 'options', options);
+    const c = 'PerformanceMonitor';
+    const windowMs = o.windowMs === undefined ? undefined : checkTimerMs(c, 'windowMs', o.windowMs, { min: 10 });
+    const slots = o.slots === undefined ? undefined : checkNumber(c, 'slots', o.slots, { integer: true, min: 2, max: 1000 });
+    const now = o.now === undefined ? undefined : checkFunction<Clock>(c, 'now', o.now);
+    const layout = layoutOf(checkOptions(c, 'histogram', o.histogram));
+    this.histogramDefaults = { lowestDiscernibleValue: 0.001, highestTrackableValue: 3_600_000, significantDigits: 2, ...layout };
     // Validate the histogram layout once, up front.
     new Histogram({ name: 'PerformanceMonitor histogram', ...this.histogramDefaults });
-    const maxSeries = options.maxSeries ?? 10_000;
-    if (!Number.isInteger(maxSeries) || maxSeries < 1) {
-      throw new OutOfRangeError(`PerformanceMonitor maxSeries (${describe(maxSeries)}) must be an integer >= 1`);
-    }
-    this.maxSeries = maxSeries;
-    const prefix = options.prefix ?? '';
-    if (typeof prefix !== 'string' || (prefix !== '' && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix))) {
+    this.maxSeries = o.maxSeries === undefined ? 10_000 : checkNumber(c, 'maxSeries', o.maxSeries, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
+    const prefix = o.prefix === undefined ? '' : checkString(c, 'prefix', o.prefix);
+    if (prefix !== '' && !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
       throw new InvalidArgumentError(`PerformanceMonitor prefix ${describe(prefix)} must match [a-zA-Z_:][a-zA-Z0-9_:]*`);
     }
     this.prefix = prefix;
-    this.registry = options.registry ?? new MetricRegistry({ now: options.now });
+    if (o.registry !== undefined && !(o.registry instanceof MetricRegistry)) {
+      throw new InvalidArgumentError(`PerformanceMonitor registry must be a MetricRegistry when given, got ${describe(o.registry)}`);
+    }
+    this.ticker = new WindowTicker({ windowMs, slots, now });
+    this.now = now ?? performance.now.bind(performance);
+    this.registry = o.registry ?? new MetricRegistry({ now });
     this.registry.register(this);
-    this.alerts = new AlertEngine(this);
+    this.alerts = new AlertEngine(this, 'PerformanceMonitor');
     this.ticker.start();
   }
 
@@ -281,14 +309,21 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
   define(name: string, definition: MetricDefinition): this {
     this.checkOpen();
     this.checkName(name);
+    const what = `PerformanceMonitor metric "${name}"`;
+    const d = checkOptions(what, 'definition', definition);
     if (this.entries.has(name)) {
-      throw new InvalidArgumentError(`PerformanceMonitor metric "${name}" is already in use; define it before its first use`);
+      throw new InvalidArgumentError(`${what} is already in use; define it before its first use`);
     }
-    if (definition.unit !== undefined && !['ms', 'seconds', 'bytes', 'none'].includes(definition.unit)) {
-      throw new InvalidArgumentError(`PerformanceMonitor metric "${name}" unit ${describe(definition.unit)} must be one of ms, seconds, bytes, none`);
+    const clean: MetricDefinition = layoutOf(d);
+    if (d.unit !== undefined) clean.unit = checkOneOf(what, 'unit', d.unit, UNITS);
+    if (d.help !== undefined) clean.help = checkString(what, 'help', d.help, { nonEmpty: true });
+    if (d.labelNames !== undefined) {
+      const names = [...checkArray<string>(what, 'labelNames', d.labelNames)];
+      assertLabelNames(names, what);
+      clean.labelNames = names;
     }
-    new Histogram({ name, ...this.histogramDefaults, ...definition }); // validates the layout now
-    this.definitions.set(name, { ...definition });
+    new Histogram({ name: what, ...this.histogramDefaults, ...layoutOf(d) }); // validates the layout now
+    this.definitions.set(name, clean);
     return this;
   }
 
@@ -297,6 +332,9 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example monitor.track('blob.size', 4096, { kind: 'image' })
    */
   track(name: string, value: number, labels?: Labels): void {
+    if (typeof value !== 'number' || !(value >= 0 && value !== Infinity)) {
+      checkNumber(`PerformanceMonitor tracked ${describe(name)}`, 'value', value, { min: 0 });
+    }
     let e = this.entries.get(name) as Entry<WindowedHistogram> | undefined;
     if (e === undefined || e.kind !== 'tracked') e = this.entry(name, 'tracked', labels) as Entry<WindowedHistogram>;
     e.series(labels).value.record(value);
@@ -308,6 +346,9 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example const stop = monitor.startTimer('db.query'); await query(); stop();
    */
   startTimer(name: string, labels?: Labels): () => number {
+    this.checkOpen();
+    this.checkName(name);
+    this.checkLabelsShape(name, labels);
     if (!this.entries.has(name) && !this.definitions.has(name)) this.definitions.set(name, { unit: 'ms' });
     const start = this.now();
     let done = false;
@@ -326,8 +367,8 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example monitor.increment('bytes.sent', n)
    */
   increment(name: string, by = 1, labels?: Labels): void {
-    if (typeof by !== 'number' || !(by >= 0) || by === Infinity) {
-      throw new OutOfRangeError(`PerformanceMonitor counter "${name}" increment (${describe(by)}) must be a finite number >= 0`);
+    if (typeof by !== 'number' || !(by >= 0 && by !== Infinity)) {
+      checkNumber(`PerformanceMonitor counter ${describe(name)}`, 'increment', by, { min: 0 });
     }
     let e = this.entries.get(name) as Entry<WindowedCounter> | undefined;
     if (e === undefined || e.kind !== 'counter') e = this.entry(name, 'counter', labels) as Entry<WindowedCounter>;
@@ -339,8 +380,8 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example monitor.setGauge('queue.depth', queue.length)
    */
   setGauge(name: string, value: number, labels?: Labels): void {
-    if (typeof value !== 'number' || Number.isNaN(value)) {
-      throw new OutOfRangeError(`PerformanceMonitor gauge "${name}" value (${describe(value)}) must be a number`);
+    if (typeof value !== 'number' || value !== value) {
+      checkNumber(`PerformanceMonitor gauge ${describe(name)}`, 'value', value, { allowInfinity: true, note: '(not NaN)' });
     }
     let e = this.entries.get(name) as Entry<{ v: number }> | undefined;
     if (e === undefined || e.kind !== 'gauge') e = this.entry(name, 'gauge', labels) as Entry<{ v: number }>;
@@ -355,9 +396,11 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       throw new InvalidArgumentError(`PerformanceMonitor metric "${name}" is a ${existing.kind}, not a ${kind}`);
     }
     this.checkName(name);
+    this.checkLabelsShape(name, labels);
     const def = this.definitions.get(name) ?? {};
     let labelNames = def.labelNames ? [...def.labelNames] : labels ? Object.keys(labels).sort() : [];
     if (labelNames.length === 0 && labels && Object.keys(labels).length > 0) labelNames = Object.keys(labels).sort();
+    assertLabelNames(labelNames, `PerformanceMonitor ${kind} "${name}"`);
     const hist: HistogramOptions = { ...this.histogramDefaults, ...def, name };
     const make =
       kind === 'tracked'
@@ -367,7 +410,12 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
           : () => ({ v: 0 });
     const e = new Entry<unknown>(name, kind, def, labelNames, this.maxSeries, make);
     const exposed = this.exposedName(name, kind, def.unit ?? 'none');
-    this.registry.reserve(exposed, kind === 'tracked' ? 'summary' : kind);
+    try {
+      this.registry.reserve(exposed, kind === 'tracked' ? 'summary' : kind);
+    } catch (err) {
+      if (err instanceof BlackholeError) throw new BlackholeError(err.code, `PerformanceMonitor ${kind} "${name}": ${err.message}`);
+      throw err;
+    }
     e.exposedName = exposed;
     this.entries.set(name, e);
     return e;
@@ -381,10 +429,30 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     return n;
   }
 
-  private checkName(name: string): void {
+  private checkName(name: unknown): asserts name is string {
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidArgumentError(`PerformanceMonitor metric name must be a non-empty string, got ${describe(name)}`);
     }
+  }
+
+  /** A labels argument: undefined, or an object whose values are strings, numbers or booleans. */
+  private checkLabelsShape(name: string, labels: unknown): void {
+    if (labels === undefined) return;
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+      throw new InvalidArgumentError(`PerformanceMonitor metric ${describe(name)} labels must be an object when given, got ${describe(labels)}`);
+    }
+    for (const k in labels) {
+      const v = (labels as Record<string, unknown>)[k];
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
+        throw new InvalidArgumentError(`PerformanceMonitor metric ${describe(name)} label "${k}" must be a string, number or boolean, got ${describe(v)}`);
+      }
+    }
+  }
+
+  /** A read's name and labels: checked like a write's, so a bad read is refused rather than answered with null. */
+  private checkRead(name: unknown, labels: unknown): asserts name is string {
+    this.checkName(name);
+    this.checkLabelsShape(name, labels);
   }
 
   private checkOpen(): void {
@@ -401,6 +469,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
   /** Merged histogram of a tracked metric (one label set, or all of them), all time or window. */
   private histogramOf(name: string, labels: Labels | undefined, window: boolean): Histogram | null {
     this.checkOpen();
+    this.checkRead(name, labels);
     const e = this.tracked(name);
     if (e === null) return null;
     this.ticker.update();
@@ -437,6 +506,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
   /** A counter's total and its per-second rate over the window (summed over label sets unless `labels`). */
   getCounter(name: string, labels?: Labels): { total: number; rate: number; windowTotal: number } | null {
     this.checkOpen();
+    this.checkRead(name, labels);
     const e = this.entries.get(name);
     if (e === undefined || e.kind !== 'counter') return null;
     this.ticker.update();
@@ -459,6 +529,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
   /** A gauge's value (summed over label sets unless `labels`), or null if never set. */
   getGauge(name: string, labels?: Labels): number | null {
     this.checkOpen();
+    this.checkRead(name, labels);
     const e = this.entries.get(name);
     if (e === undefined || e.kind !== 'gauge') return null;
     if (labels !== undefined) return (e as Entry<{ v: number }>).find(labels)?.value.v ?? null;
@@ -472,7 +543,19 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * tracked metric (window or all time), `rate`/`total` of a counter, `value`
    * of a gauge. `null` when there is no such metric or no data yet.
    */
-  readStat(metric: string, stat: StatName, options: { labels?: Labels; window?: boolean } = {}): number | null {
+  readStat(metric: string, stat: StatName, options?: { labels?: Labels; window?: boolean }): number | null {
+    this.checkOpen();
+    this.checkName(metric);
+    checkOneOf(`PerformanceMonitor readStat "${metric}"`, 'stat', stat, STAT_NAMES);
+    const o = checkOptions(`PerformanceMonitor readStat "${metric}"`, 'options', options);
+    if (o.window !== undefined && typeof o.window !== 'boolean') {
+      throw new InvalidArgumentError(`PerformanceMonitor readStat "${metric}" options.window must be a boolean when given, got ${describe(o.window)}`);
+    }
+    this.checkLabelsShape(metric, o.labels);
+    return this.readStatUnchecked(metric, stat, o);
+  }
+
+  private readStatUnchecked(metric: string, stat: StatName, options: { labels?: Labels; window?: boolean }): number | null {
     const e = this.entries.get(metric);
     if (e === undefined) return null;
     if (e.kind === 'counter') {
@@ -506,7 +589,9 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    */
   register(name: string, source: StatsSource): void {
     this.checkOpen();
-    this.checkName(name);
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError(`PerformanceMonitor source name must be a non-empty string, got ${describe(name)}`);
+    }
     if (source === null || typeof source !== 'object' || typeof source.stats !== 'function') {
       throw new InvalidArgumentError(`PerformanceMonitor source "${name}" must have a stats() method, got ${describe(source)}`);
     }
@@ -517,6 +602,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
 
   /** Removes a registered source; returns whether it was there. */
   unregister(name: string): boolean {
+    checkString('PerformanceMonitor unregister', 'name', name);
     return this.sources.delete(name);
   }
 
@@ -576,12 +662,8 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    */
   startAutoReporting(intervalMs: number, sink: ReportSink): () => void {
     this.checkOpen();
-    if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 10) {
-      throw new OutOfRangeError(`PerformanceMonitor startAutoReporting intervalMs (${describe(intervalMs)}) must be a finite number >= 10`);
-    }
-    if (typeof sink !== 'function') {
-      throw new InvalidArgumentError(`PerformanceMonitor startAutoReporting sink must be a function, got ${describe(sink)}`);
-    }
+    checkTimerMs('PerformanceMonitor startAutoReporting', 'intervalMs', intervalMs, { min: 10 });
+    checkFunction('PerformanceMonitor startAutoReporting', 'sink', sink);
     this.stopAutoReporting();
     const timer = setInterval(() => void this.reportOnce(sink), intervalMs);
     timer.unref();
@@ -603,7 +685,12 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     if (this.reporting || this.isClosed) return;
     this.reporting = true;
     try {
-      this.evaluateAlerts();
+      // A failing alert rule is reported but does not stop the report.
+      try {
+        this.evaluateAlerts();
+      } catch (err) {
+        this.fail(err);
+      }
       await sink(this.generateReport());
     } catch (err) {
       this.fail(err);
@@ -649,9 +736,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
   /** Evaluates alerts every `intervalMs` on an unref'd timer. Returns a stop function. */
   watchAlerts(intervalMs: number): () => void {
     this.checkOpen();
-    if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 10) {
-      throw new OutOfRangeError(`PerformanceMonitor watchAlerts intervalMs (${describe(intervalMs)}) must be a finite number >= 10`);
-    }
+    checkTimerMs('PerformanceMonitor watchAlerts', 'intervalMs', intervalMs, { min: 10 });
     if (this.alertTimer !== null) clearInterval(this.alertTimer);
     const timer = setInterval(() => {
       try {
@@ -676,14 +761,14 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    */
   setBudget(budget: Budget): void {
     this.checkOpen();
-    checkBudgets(this, [budget]); // validates the budget's shape now
-    this.budgets.push({ ...budget });
+    validateBudget('PerformanceMonitor setBudget', budget);
+    this.budgets.push({ ...budget, labels: budget.labels === undefined ? undefined : { ...budget.labels } });
   }
 
   /** Every budget violation now (empty when all budgets hold). */
   checkBudgets(): BudgetViolation[] {
     this.checkOpen();
-    return checkBudgets(this, this.budgets);
+    return evaluateBudgets(this, this.budgets);
   }
 
   /** Throws a BudgetExceededError listing every violation, if any: for a CI step. */
@@ -702,6 +787,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
 
   /** Writes the monitor's families into a scrape (called by the registry). */
   collect(w: ExpositionWriter): void {
+    if (!(w instanceof ExpositionWriter)) throw new InvalidArgumentError(`PerformanceMonitor collect w must be an ExpositionWriter, got ${describe(w)}`);
     if (this.isClosed) return;
     this.ticker.update();
     for (const e of this.entries.values()) {

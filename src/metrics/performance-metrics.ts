@@ -4,8 +4,10 @@
  * ResourceSampler (resources). Which monitor metrics feed which field is
  * configurable; the defaults match what the reference node records.
  */
-import type { PerformanceMonitor } from './monitor.ts';
-import type { ResourceSampler } from './resource-sampler.ts';
+import { BlackholeError, ErrorCode, InvalidArgumentError, describe } from '../errors.ts';
+import { checkOptions, checkString } from '../validate.ts';
+import { PerformanceMonitor } from './monitor.ts';
+import { ResourceSampler } from './resource-sampler.ts';
 
 /** The spec's key performance indicators, exactly its shape. */
 export interface PerformanceMetrics {
@@ -78,6 +80,17 @@ export function collectPerformanceMetrics(
   sampler: ResourceSampler | null = null,
   names: PerformanceMetricNames = {},
 ): PerformanceMetrics {
+  const fn = 'collectPerformanceMetrics';
+  if (!(monitor instanceof PerformanceMonitor)) throw new InvalidArgumentError(`${fn} monitor must be a PerformanceMonitor, got ${describe(monitor)}`);
+  if (sampler !== null && sampler !== undefined && !(sampler instanceof ResourceSampler)) {
+    throw new InvalidArgumentError(`${fn} sampler must be a ResourceSampler or null, got ${describe(sampler)}`);
+  }
+  sampler ??= null;
+  names = checkOptions(fn, 'names', names);
+  for (const k of ['latency', 'requests', 'bytes', 'messages', 'errors', 'timeouts', 'failures'] as const) {
+    if (names[k] !== undefined) checkString(fn, `names.${k}`, names[k], { nonEmpty: true });
+  }
+  if (monitor.closed) throw new BlackholeError(ErrorCode.CLOSED, `${fn}: the PerformanceMonitor is closed`);
   const latencyName = names.latency ?? 'request.duration';
   const lat = monitor.getWindowStats(latencyName);
   const rate = (n: string | undefined): number => (n === undefined ? 0 : monitor.getCounter(n)?.rate ?? 0);

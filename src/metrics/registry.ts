@@ -13,7 +13,8 @@
  * concatenates. Summaries are backed by windowed HDR histograms: quantiles
  * describe the last `windowMs`, `_sum`/`_count` are cumulative.
  */
-import { BlackholeError, ErrorCode, OutOfRangeError, describe } from '../errors.ts';
+import { BlackholeError, ErrorCode, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { checkArray, checkFunction, checkNumber, checkOneOf, checkOptions, checkString, checkTimerMs } from '../validate.ts';
 import {
   ExpositionWriter,
   LabelIndex,
@@ -26,7 +27,7 @@ import {
   type SeriesKey,
   writeSummarySeries,
 } from './exposition.ts';
-import type { HistogramOptions } from './histogram.ts';
+import { Histogram, type HistogramOptions } from './histogram.ts';
 import { WindowTicker, type Clock } from './window-ticker.ts';
 import { WindowedHistogram } from './windowed-histogram.ts';
 
@@ -82,9 +83,34 @@ function checkHelp(help: unknown, what: string): string {
 }
 
 function checkMaxSeries(v: number | undefined, what: string): number {
-  const n = v ?? DEFAULT_MAX_SERIES;
-  if (!Number.isInteger(n) || n < 1) throw new OutOfRangeError(`${what} maxSeries (${describe(n)}) must be an integer >= 1`);
-  return n;
+  return v === undefined ? DEFAULT_MAX_SERIES : checkNumber(what, 'maxSeries', v, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
+}
+
+/**
+ * Set by the registry while it builds a metric, so that the metric's messages
+ * name the registry ("MetricRegistry counter "x" ..."); a metric built
+ * directly names its class ("Counter "x" ...").
+ */
+let building: string | null = null;
+
+function whatOf(kind: string, name: string): string {
+  return building === null ? `${kind} "${name}"` : `${building} ${kind.toLowerCase()} "${name}"`;
+}
+
+/** Checks a SeriesKey argument of a series constructor. */
+function checkKey(component: string, key: unknown): SeriesKey {
+  const k = key as SeriesKey;
+  if (typeof key !== 'object' || key === null || typeof k.pairs !== 'string' || !Array.isArray(k.values)) {
+    throw new InvalidArgumentError(`${component} key must be a SeriesKey ({ values: string[], pairs: string }), got ${describe(key)}`);
+  }
+  return k;
+}
+
+/** Checks the `labels` argument of a write: undefined or an object. */
+function checkLabelsArg(what: string, labels: unknown): void {
+  if (labels !== undefined && (typeof labels !== 'object' || labels === null)) {
+    throw new InvalidArgumentError(`${what} labels must be an object when given, got ${describe(labels)}`);
+  }
 }
 
 /** The shape every registered metric shares: one series when unlabelled, an index otherwise. */
@@ -98,13 +124,19 @@ abstract class Metric<S> implements Collector {
   protected readonly index: LabelIndex<S> | null;
   protected single: S | null = null;
 
+  /** Names the metric in messages. */
+  protected readonly what: string;
+
   constructor(kind: string, name: string, options: MetricOptions, reserved: readonly string[]) {
-    const what = `${kind} "${name}"`;
+    assertMetricName(name, building === null ? kind : `${building} ${kind.toLowerCase()}`);
+    const what = whatOf(kind, name);
+    const o = checkOptions(what, 'options', options);
+    this.what = what;
     this.name = name;
-    this.help = checkHelp(options?.help, what);
-    this.labelNames = [...(options.labelNames ?? [])];
+    this.help = checkHelp(o.help, what);
+    this.labelNames = o.labelNames === undefined ? [] : [...checkArray<string>(what, 'labelNames', o.labelNames)];
     assertLabelNames(this.labelNames, what, reserved);
-    const maxSeries = checkMaxSeries(options.maxSeries, what);
+    const maxSeries = checkMaxSeries(o.maxSeries, what);
     this.index =
       this.labelNames.length === 0 ? null : new LabelIndex(this.labelNames, what, maxSeries, (key) => this.makeSeries(key));
   }
@@ -121,7 +153,17 @@ abstract class Metric<S> implements Collector {
 
   /** The series of `labels` (created on first use); the only series when unlabelled. */
   protected seriesOf(labels: Labels | undefined): S {
-    return this.index === null ? this.single! : this.index.get(labels ?? NO_LABELS);
+    if (this.index !== null) return this.index.get(labels ?? NO_LABELS);
+    if (labels !== undefined) this.checkNoLabels(labels);
+    return this.single!;
+  }
+
+  /** An unlabelled metric takes no labels (an empty object is fine). */
+  private checkNoLabels(labels: unknown): void {
+    checkLabelsArg(this.what, labels);
+    for (const k in labels as object) {
+      throw new InvalidArgumentError(`${this.what} has no labels, got label ${describe(k)}`);
+    }
   }
 
   /** Every series. */
@@ -144,16 +186,25 @@ export class CounterSeries {
   readonly labels: string;
   private readonly what: string;
   constructor(key: SeriesKey, what: string) {
-    this.labels = labelBlock(key.pairs);
-    this.what = what;
+    this.labels = labelBlock(checkKey('CounterSeries', key).pairs);
+    this.what = checkString('CounterSeries', 'what', what, { nonEmpty: true });
   }
-  /** Adds `by` (>= 0, default 1). */
+  /**
+   * Adds `by` (a finite number >= 0, default 1).
+   * @example series.inc(512)
+   */
   inc(by = 1): void {
-    if (typeof by !== 'number' || !(by >= 0) || by === Infinity) {
-      throw new OutOfRangeError(`${this.what} increment (${describe(by)}) must be a finite number >= 0`);
-    }
+    if (typeof by !== 'number' || !(by >= 0 && by !== Infinity)) checkIncrement(this.what, by);
     this.value += by;
   }
+}
+
+function checkIncrement(what: string, by: unknown): void {
+  checkNumber(what, 'increment', by, { min: 0 });
+}
+
+function checkGaugeValue(what: string, param: string, v: unknown, finite: boolean): void {
+  checkNumber(what, param, v, { allowInfinity: !finite });
 }
 
 /**
@@ -168,17 +219,27 @@ export class Counter extends Metric<CounterSeries> {
     this.init();
   }
   protected makeSeries(key: SeriesKey): CounterSeries {
-    return new CounterSeries(key, `Counter "${this.name}"`);
+    return new CounterSeries(key, this.what);
   }
-  /** Adds `by` (default 1) to the series of `labels`. */
+  /**
+   * Adds `by` (a finite number >= 0, default 1) to the series of `labels`.
+   * @example c.inc(1, { status: 'hit' })
+   */
   inc(by = 1, labels?: Labels): void {
-    this.seriesOf(labels).inc(by);
+    if (typeof by !== 'number' || !(by >= 0 && by !== Infinity)) checkIncrement(this.what, by);
+    this.seriesOf(labels).value += by;
   }
-  /** The series of `labels`, to keep and increment without a lookup. */
+  /**
+   * The series of `labels`, to keep and increment without a lookup.
+   * @example const hit = c.labels({ status: 'hit' }); hit.inc();
+   */
   labels(labels: Labels): CounterSeries {
     return this.seriesOf(labels);
   }
-  /** Current value of the series of `labels`. */
+  /**
+   * Current value of the series of `labels`.
+   * @example c.get({ status: 'hit' })
+   */
   get(labels?: Labels): number {
     return this.seriesOf(labels).value;
   }
@@ -194,18 +255,30 @@ export class GaugeSeries {
   /** Rendered label block. */
   readonly labels: string;
   constructor(key: SeriesKey) {
-    this.labels = labelBlock(key.pairs);
+    this.labels = labelBlock(checkKey('GaugeSeries', key).pairs);
   }
-  /** Sets the value. */
+  /**
+   * Sets the value: a number, not NaN (infinities are exposed as `+Inf`/`-Inf`).
+   * @example series.set(3)
+   */
   set(v: number): void {
+    if (typeof v !== 'number' || v !== v) checkGaugeValue('GaugeSeries', 'value', v, false);
     this.value = v;
   }
-  /** Adds `by` (default 1). */
+  /**
+   * Adds `by` (a finite number, default 1).
+   * @example series.inc()
+   */
   inc(by = 1): void {
+    if (typeof by !== 'number' || !Number.isFinite(by)) checkGaugeValue('GaugeSeries', 'inc by', by, true);
     this.value += by;
   }
-  /** Subtracts `by` (default 1). */
+  /**
+   * Subtracts `by` (a finite number, default 1).
+   * @example series.dec()
+   */
   dec(by = 1): void {
+    if (typeof by !== 'number' || !Number.isFinite(by)) checkGaugeValue('GaugeSeries', 'dec by', by, true);
     this.value -= by;
   }
 }
@@ -221,29 +294,48 @@ export class Gauge extends Metric<GaugeSeries> {
   private readonly pull: ((g: Gauge) => void) | undefined;
   constructor(name: string, options: MetricOptions & { collect?: (g: Gauge) => void }) {
     super('Gauge', name, options, []);
-    this.pull = options.collect;
+    const collect = options.collect;
+    this.pull = collect === undefined ? undefined : checkFunction<(g: Gauge) => void>(this.what, 'collect', collect);
     this.init();
   }
   protected makeSeries(key: SeriesKey): GaugeSeries {
     return new GaugeSeries(key);
   }
-  /** Sets the series of `labels` to `value`. */
+  /**
+   * Sets the series of `labels` to `value` (a number, not NaN; infinities are exposed as `+Inf`/`-Inf`).
+   * @example g.set(queue.length)
+   */
   set(value: number, labels?: Labels): void {
+    if (typeof value !== 'number' || value !== value) checkGaugeValue(this.what, 'value', value, false);
     this.seriesOf(labels).value = value;
   }
-  /** Adds `by` to the series of `labels`. */
+  /**
+   * Adds `by` (a finite number, default 1) to the series of `labels`.
+   * @example g.inc()
+   */
   inc(by = 1, labels?: Labels): void {
+    if (typeof by !== 'number' || !Number.isFinite(by)) checkGaugeValue(this.what, 'inc by', by, true);
     this.seriesOf(labels).value += by;
   }
-  /** Subtracts `by` from the series of `labels`. */
+  /**
+   * Subtracts `by` (a finite number, default 1) from the series of `labels`.
+   * @example g.dec()
+   */
   dec(by = 1, labels?: Labels): void {
+    if (typeof by !== 'number' || !Number.isFinite(by)) checkGaugeValue(this.what, 'dec by', by, true);
     this.seriesOf(labels).value -= by;
   }
-  /** The series of `labels`, to keep and update without a lookup. */
+  /**
+   * The series of `labels`, to keep and update without a lookup.
+   * @example const s = g.labels({ pool: 'a' }); s.set(3);
+   */
   labels(labels: Labels): GaugeSeries {
     return this.seriesOf(labels);
   }
-  /** Current value of the series of `labels`. */
+  /**
+   * Current value of the series of `labels`.
+   * @example g.get()
+   */
   get(labels?: Labels): number {
     return this.seriesOf(labels).value;
   }
@@ -269,14 +361,26 @@ export class BucketHistogramSeries {
   private readonly bounds: Float64Array;
   private readonly what: string;
   constructor(key: SeriesKey, bounds: Float64Array, what: string) {
-    this.pairs = key.pairs;
+    this.pairs = checkKey('BucketHistogramSeries', key).pairs;
+    if (!(bounds instanceof Float64Array)) {
+      throw new InvalidArgumentError(`BucketHistogramSeries bounds must be a Float64Array, got ${describe(bounds)}`);
+    }
+    for (let i = 0; i < bounds.length; i++) {
+      const b = bounds[i]!;
+      if (!Number.isFinite(b) || (i > 0 && b <= bounds[i - 1]!)) {
+        throw new OutOfRangeError(`BucketHistogramSeries bounds[${i}] (${b}) must be a finite number greater than the bound before it`);
+      }
+    }
+    this.what = checkString('BucketHistogramSeries', 'what', what, { nonEmpty: true });
     this.bounds = bounds;
     this.counts = new Float64Array(bounds.length + 1);
-    this.what = what;
   }
-  /** Records one observation. */
+  /**
+   * Records one observation, a finite number.
+   * @example series.observe(0.042)
+   */
   observe(v: number): void {
-    if (v !== v) throw new OutOfRangeError(`${this.what} cannot observe NaN`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) checkObservation(this.what, v);
     const b = this.bounds;
     let lo = 0;
     let hi = b.length;
@@ -293,6 +397,11 @@ export class BucketHistogramSeries {
   }
 }
 
+function checkObservation(what: string, v: unknown): void {
+  if (v !== v) throw new OutOfRangeError(`${what} cannot observe NaN: an observation must be a finite number`);
+  checkNumber(what, 'observation', v);
+}
+
 /**
  * A Prometheus histogram with fixed `le` buckets, for aggregation across
  * instances. For quantiles of one process, a {@link Summary} is more precise.
@@ -306,16 +415,16 @@ export class BucketHistogram extends Metric<BucketHistogramSeries> {
   private readonly bounds: Float64Array;
   private readonly boundLabels: string[];
   constructor(name: string, options: BucketHistogramOptions) {
-    const buckets = [...(options.buckets ?? DEFAULT_BUCKETS)];
+    super('Histogram', name, options, ['le']);
+    const given = options.buckets;
+    const buckets = given === undefined ? [...DEFAULT_BUCKETS] : [...checkArray<number>(this.what, 'buckets', given)];
     for (let i = 0; i < buckets.length; i++) {
       const b = buckets[i]!;
       if (typeof b !== 'number' || !Number.isFinite(b) || (i > 0 && b <= buckets[i - 1]!)) {
-        throw new OutOfRangeError(
-          `Histogram "${name}" buckets[${i}] (${describe(b)}) must be a finite number greater than the bucket before it`,
-        );
+        const E = typeof b === 'number' ? OutOfRangeError : InvalidArgumentError;
+        throw new E(`${this.what} buckets[${i}] (${describe(b)}) must be a finite number greater than the bucket before it`);
       }
     }
-    super('Histogram', name, options, ['le']);
     this.buckets = buckets;
     this.bounds = Float64Array.from(buckets);
     this.boundLabels = buckets.map((b) => formatValue(b));
@@ -324,11 +433,18 @@ export class BucketHistogram extends Metric<BucketHistogramSeries> {
   protected makeSeries(key: SeriesKey): BucketHistogramSeries {
     return new BucketHistogramSeries(key, this.bounds, `Histogram "${this.name}"`);
   }
-  /** Records `value` in the series of `labels`. */
+  /**
+   * Records `value` (a finite number) in the series of `labels`.
+   * @example h.observe(0.042, { route: '/blobs' })
+   */
   observe(value: number, labels?: Labels): void {
+    if (typeof value !== 'number' || !Number.isFinite(value)) checkObservation(this.what, value);
     this.seriesOf(labels).observe(value);
   }
-  /** The series of `labels`, to keep and observe without a lookup. */
+  /**
+   * The series of `labels`, to keep and observe without a lookup.
+   * @example const s = h.labels({ route: '/blobs' }); s.observe(0.01);
+   */
   labels(labels: Labels): BucketHistogramSeries {
     return this.seriesOf(labels);
   }
@@ -354,10 +470,16 @@ export class SummarySeries {
   /** Rendered label pairs without braces. */
   readonly pairs: string;
   constructor(key: SeriesKey, histogram: WindowedHistogram) {
-    this.pairs = key.pairs;
+    this.pairs = checkKey('SummarySeries', key).pairs;
+    if (!(histogram instanceof WindowedHistogram)) {
+      throw new InvalidArgumentError(`SummarySeries histogram must be a WindowedHistogram, got ${describe(histogram)}`);
+    }
     this.histogram = histogram;
   }
-  /** Records one observation (>= 0). */
+  /**
+   * Records one observation (a finite number >= 0).
+   * @example series.observe(0.003)
+   */
   observe(v: number): void {
     this.histogram.record(v);
   }
@@ -378,19 +500,23 @@ export class Summary extends Metric<SummarySeries> {
   private readonly quantileLabels: string[];
   private readonly percents: number[];
   constructor(name: string, options: SummaryOptions, ticker: WindowTicker) {
-    const quantiles = [...(options.quantiles ?? DEFAULT_QUANTILES)];
+    super('Summary', name, options, ['quantile']);
+    const given = options.quantiles;
+    const quantiles = given === undefined ? [...DEFAULT_QUANTILES] : [...checkArray<number>(this.what, 'quantiles', given)];
     for (const q of quantiles) {
       if (typeof q !== 'number' || !(q > 0 && q <= 1)) {
-        throw new OutOfRangeError(`Summary "${name}" quantile (${describe(q)}) must be a number in (0, 1]`);
+        const E = typeof q === 'number' ? OutOfRangeError : InvalidArgumentError;
+        throw new E(`${this.what} quantile (${describe(q)}) must be a number in (0, 1]`);
       }
     }
+    if (!(ticker instanceof WindowTicker)) throw new InvalidArgumentError(`${this.what} ticker must be a WindowTicker, got ${describe(ticker)}`);
     const hist: HistogramOptions = {
-      name,
+      name: this.what,
       lowestDiscernibleValue: options.lowestDiscernibleValue ?? 1e-6,
       highestTrackableValue: options.highestTrackableValue ?? 3600,
       significantDigits: options.significantDigits ?? 2,
     };
-    super('Summary', name, options, ['quantile']);
+    new Histogram(hist); // validates the layout now, not at the first labelled observation
     this.ticker = ticker;
     this.histogramOptions = hist;
     this.quantiles = quantiles;
@@ -401,11 +527,18 @@ export class Summary extends Metric<SummarySeries> {
   protected makeSeries(key: SeriesKey): SummarySeries {
     return new SummarySeries(key, new WindowedHistogram(this.ticker, this.histogramOptions));
   }
-  /** Records `value` in the series of `labels`. */
+  /**
+   * Records `value` (a finite number >= 0) in the series of `labels`.
+   * @example s.observe(0.003, { peer: 'a' })
+   */
   observe(value: number, labels?: Labels): void {
+    if (typeof value !== 'number' || !(value >= 0 && value !== Infinity)) checkNumber(this.what, 'value', value, { min: 0 });
     this.seriesOf(labels).histogram.record(value);
   }
-  /** The series of `labels`, to keep and observe without a lookup. */
+  /**
+   * The series of `labels`, to keep and observe without a lookup.
+   * @example const s = summary.labels({ peer: 'a' }); s.observe(0.01);
+   */
   labels(labels: Labels): SummarySeries {
     return this.seriesOf(labels);
   }
@@ -438,66 +571,113 @@ export class MetricRegistry {
   private readonly tickers = new Map<string, WindowTicker>();
   private readonly now: Clock | undefined;
 
-  constructor(options: MetricRegistryOptions = {}) {
-    this.now = options.now;
+  constructor(options?: MetricRegistryOptions) {
+    const o = checkOptions('MetricRegistry', 'options', options);
+    this.now = o.now === undefined ? undefined : checkFunction<Clock>('MetricRegistry', 'now', o.now);
   }
 
   /**
    * Reserves a family name and the sample names its type writes; throws a
    * BlackholeError (ERR_BH_METRIC_NAME) on an invalid name or a clash.
+   * @example registry.reserve('my_collector_up', 'gauge')
    */
   reserve(name: string, type: MetricType): void {
-    assertMetricName(name, `Metric`);
-    const suffixes = SUFFIXES[type];
-    if (suffixes === undefined) {
-      throw new BlackholeError(ErrorCode.METRIC_NAME, `Metric "${name}" type ${describe(type)} is not one of ${Object.keys(SUFFIXES).join(', ')}`);
+    assertMetricName(name, 'MetricRegistry reserve');
+    if (!Object.hasOwn(SUFFIXES, type as PropertyKey)) {
+      throw new BlackholeError(
+        ErrorCode.METRIC_NAME,
+        `MetricRegistry reserve "${name}" type ${describe(type)} is not one of ${Object.keys(SUFFIXES).join(', ')}`,
+      );
     }
     this.checkFree(name, type);
-    for (const s of suffixes) this.sampleNames.set(name + s, name);
+    for (const s of SUFFIXES[type]) this.sampleNames.set(name + s, name);
   }
 
-  /** Whether a family called `name` is reserved. */
+  /**
+   * Whether a family called `name` (a string) is reserved.
+   * @example registry.has('blobs_served_total')
+   */
   has(name: string): boolean {
+    checkString('MetricRegistry has', 'name', name);
     return this.sampleNames.get(name) === name;
   }
 
-  private add<M extends Collector & { name: string; type: MetricType }>(metric: M): M {
+  private add<M extends Collector & { name: string; type: MetricType }>(kind: string, make: () => M): M {
+    const outer = building;
+    building = 'MetricRegistry';
+    let metric: M;
+    try {
+      metric = make();
+    } finally {
+      building = outer;
+    }
     this.reserve(metric.name, metric.type);
     this.families.set(metric.name, metric);
     this.collectors.push(metric);
     return metric;
   }
 
-  /** Registers a counter. */
+  private precheck(kind: MetricType, name: string, options: unknown): void {
+    assertMetricName(name, `MetricRegistry ${kind}`);
+    checkOptions(`MetricRegistry ${kind} "${name}"`, 'options', options as object);
+    if (options === undefined) {
+      throw new InvalidArgumentError(`MetricRegistry ${kind} "${name}" options must be an object with help, got undefined`);
+    }
+    this.checkFree(name, kind);
+  }
+
+  /**
+   * Registers a counter.
+   * @example registry.counter('blobs_served_total', { help: 'Blobs served.', labelNames: ['status'] })
+   */
   counter(name: string, options: MetricOptions): Counter {
-    assertMetricName(name, 'Counter');
-    this.checkFree(name, 'counter');
-    return this.add(new Counter(name, options));
+    this.precheck('counter', name, options);
+    return this.add('counter', () => new Counter(name, options));
   }
 
-  /** Registers a gauge; `collect` runs before each scrape. */
+  /**
+   * Registers a gauge; `collect` runs before each scrape.
+   * @example registry.gauge('queue_depth', { help: 'Tasks queued.', collect: (g) => g.set(queue.length) })
+   */
   gauge(name: string, options: MetricOptions & { collect?: (g: Gauge) => void }): Gauge {
-    assertMetricName(name, 'Gauge');
-    this.checkFree(name, 'gauge');
-    return this.add(new Gauge(name, options));
+    this.precheck('gauge', name, options);
+    return this.add('gauge', () => new Gauge(name, options));
   }
 
-  /** Registers a histogram with fixed buckets. */
+  /**
+   * Registers a histogram with fixed buckets.
+   * @example registry.histogram('peer_rtt_seconds', { help: 'Round trip.', buckets: [0.001, 0.01, 0.1, 1] })
+   */
   histogram(name: string, options: BucketHistogramOptions): BucketHistogram {
-    assertMetricName(name, 'Histogram');
-    this.checkFree(name, 'histogram');
-    return this.add(new BucketHistogram(name, options));
+    this.precheck('histogram', name, options);
+    return this.add('histogram', () => new BucketHistogram(name, options));
   }
 
-  /** Registers a summary (windowed quantiles). */
+  /**
+   * Registers a summary (windowed quantiles). `windowMs` (10 to 2^31 - 1) and
+   * `slots` (2 to 1000) pick a shared window ticker.
+   * @example registry.summary('rpc_duration_seconds', { help: 'RPC time.', windowMs: 60_000 })
+   */
   summary(name: string, options: SummaryOptions): Summary {
-    assertMetricName(name, 'Summary');
-    this.checkFree(name, 'summary');
-    return this.add(new Summary(name, options, this.ticker(options.windowMs ?? 60_000, options.slots ?? 6)));
+    this.precheck('summary', name, options);
+    const what = `MetricRegistry summary "${name}"`;
+    const windowMs = options.windowMs === undefined ? 60_000 : checkTimerMs(what, 'windowMs', options.windowMs, { min: 10 });
+    const slots = options.slots === undefined ? 6 : checkNumber(what, 'slots', options.slots, { integer: true, min: 2, max: 1000 });
+    const key = `${windowMs}/${slots}`;
+    const ticker = this.tickers.get(key) ?? new WindowTicker({ windowMs, slots, now: this.now });
+    const summary = this.add('summary', () => new Summary(name, options, ticker));
+    if (!this.tickers.has(key)) this.tickers.set(key, ticker.start());
+    return summary;
   }
 
-  /** A shared, started ticker for a window configuration. */
+  /**
+   * A shared, started ticker for a window configuration: `windowMs` 10 to
+   * 2^31 - 1 (its periods reach a Node timer), `slots` an integer 2 to 1000.
+   * @example const t = registry.ticker(60_000, 6)
+   */
   ticker(windowMs: number, slots: number): WindowTicker {
+    checkTimerMs('MetricRegistry ticker', 'windowMs', windowMs, { min: 10 });
+    checkNumber('MetricRegistry ticker', 'slots', slots, { integer: true, min: 2, max: 1000 });
     const key = `${windowMs}/${slots}`;
     let t = this.tickers.get(key);
     if (t === undefined) {
@@ -514,7 +694,7 @@ export class MetricRegistry {
       if (owner !== undefined) {
         throw new BlackholeError(
           ErrorCode.METRIC_NAME,
-          `Metric "${name}" (${type}) clashes with the already registered "${owner}": both would write samples named "${name + s}"`,
+          `MetricRegistry: metric "${name}" (${type}) clashes with the already registered "${owner}": both would write samples named "${name + s}"`,
         );
       }
     }
@@ -523,20 +703,28 @@ export class MetricRegistry {
   /**
    * Adds a collector whose families are written at each scrape, after the
    * metrics registered so far. It should `reserve()` the names it writes.
+   * @example registry.register({ collect: (w) => { w.header('up', 'gauge', 'Up.'); w.sample('up', '', 1); } })
    */
   register(collector: Collector): void {
     if (collector === null || typeof collector !== 'object' || typeof collector.collect !== 'function') {
-      throw new BlackholeError(ErrorCode.INVALID_ARG, `MetricRegistry register expects an object with collect(writer), got ${describe(collector)}`);
+      throw new InvalidArgumentError(`MetricRegistry register expects an object with collect(writer), got ${describe(collector)}`);
     }
     this.collectors.push(collector);
   }
 
-  /** The registered metric called `name`, if any. */
+  /**
+   * The registered metric called `name` (a string), if any.
+   * @example registry.get('blobs_served_total')
+   */
   get(name: string): Collector | undefined {
+    checkString('MetricRegistry get', 'name', name);
     return this.families.get(name);
   }
 
-  /** The whole exposition, text format 0.0.4. */
+  /**
+   * The whole exposition, text format 0.0.4.
+   * @example res.end(registry.metrics())
+   */
   metrics(): string {
     for (const t of this.tickers.values()) t.update();
     const w = new ExpositionWriter();
@@ -544,7 +732,10 @@ export class MetricRegistry {
     return w.text();
   }
 
-  /** Stops the summary window timers. Safe to call twice. */
+  /**
+   * Stops the summary window timers. Safe to call twice.
+   * @example registry.close()
+   */
   close(): void {
     for (const t of this.tickers.values()) t.stop();
   }

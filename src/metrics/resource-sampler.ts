@@ -63,7 +63,8 @@ import {
   type RecordableHistogram,
   type PerformanceObserverEntryList,
 } from 'node:perf_hooks';
-import { ClosedError, describe, InvalidArgumentError, OutOfRangeError } from '../errors.ts';
+import { ClosedError, describe, InvalidArgumentError } from '../errors.ts';
+import { checkOptions, checkTimerMs } from '../validate.ts';
 
 /**
  * Options of {@link ResourceSampler}.
@@ -279,8 +280,6 @@ interface ProcReading {
 
 const NO_PROC: ProcReading = { io: null, disks: null, net: null };
 const DEFAULT_RESOLUTION_MS = 10;
-// setInterval clamps delays above a signed 32-bit ms count to 1 ms (with a warning).
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const MIN_INTERVAL_MS = 10;
 // Loop, RAM-backed and stacked (device-mapper, software RAID) devices: not
 // storage, or storage whose I/O the devices underneath already count.
@@ -339,19 +338,12 @@ export class ResourceSampler {
   private latestSample: ResourceSample | null = null;
   private isClosed = false;
 
-  constructor(options: ResourceSamplerOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError(`ResourceSampler options must be an object, got ${describe(options)}`);
-    }
-    const resolutionMs = options.eventLoopResolutionMs ?? DEFAULT_RESOLUTION_MS;
-    if (typeof resolutionMs !== 'number') {
-      throw new InvalidArgumentError(
-        `ResourceSampler eventLoopResolutionMs must be a number, got ${describe(resolutionMs)}`,
-      );
-    }
-    if (!Number.isInteger(resolutionMs) || resolutionMs < 1) {
-      throw new OutOfRangeError(`ResourceSampler eventLoopResolutionMs (${resolutionMs}) must be an integer >= 1`);
-    }
+  constructor(options?: ResourceSamplerOptions) {
+    options = checkOptions('ResourceSampler', 'options', options);
+    const resolutionMs =
+      options.eventLoopResolutionMs === undefined
+        ? DEFAULT_RESOLUTION_MS
+        : checkTimerMs('ResourceSampler', 'eventLoopResolutionMs', options.eventLoopResolutionMs, { min: 1, integer: true });
     const includeLoopback = options.includeLoopback ?? false;
     if (typeof includeLoopback !== 'boolean') {
       throw new InvalidArgumentError(
@@ -477,14 +469,7 @@ export class ResourceSampler {
    */
   start(intervalMs: number): void {
     if (this.isClosed) throw new ClosedError('ResourceSampler');
-    if (typeof intervalMs !== 'number') {
-      throw new InvalidArgumentError(`ResourceSampler intervalMs must be a number, got ${describe(intervalMs)}`);
-    }
-    if (!Number.isFinite(intervalMs) || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_TIMER_MS) {
-      throw new OutOfRangeError(
-        `ResourceSampler intervalMs (${intervalMs}) must be a finite number from ${MIN_INTERVAL_MS} to ${MAX_TIMER_MS}`,
-      );
-    }
+    checkTimerMs('ResourceSampler', 'intervalMs', intervalMs, { min: MIN_INTERVAL_MS });
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = setInterval(() => this.sample(), intervalMs);
     this.timer.unref();

@@ -13,14 +13,14 @@
  * are attributed to the right period to within one timer tick even when
  * nobody reads. The clock is injectable for deterministic tests.
  */
-import { OutOfRangeError, describe } from '../errors.ts';
+import { checkFunction, checkNumber, checkOptions, checkTimerMs } from '../validate.ts';
 
 /** A monotonic clock in milliseconds. */
 export type Clock = () => number;
 
 /** Options of {@link WindowTicker}. */
 export interface WindowTickerOptions {
-  /** Length of the sliding window, ms. Default 60 000. */
+  /** Length of the sliding window, ms: 10 to 2^31 - 1 (a period reaches a Node timer). Default 60 000. */
   windowMs?: number;
   /** Periods the window is cut into (its granularity), integer 2 to 1000. Default 6. */
   slots?: number;
@@ -47,20 +47,17 @@ export class WindowTicker {
   private readonly origin: number;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(options: WindowTickerOptions = {}) {
-    const windowMs = options.windowMs ?? 60_000;
-    const slots = options.slots ?? 6;
-    if (typeof windowMs !== 'number' || !Number.isFinite(windowMs) || windowMs < 10) {
-      throw new OutOfRangeError(`WindowTicker windowMs (${describe(windowMs)}) must be a finite number >= 10`);
-    }
-    if (!Number.isInteger(slots) || slots < 2 || slots > 1000) {
-      throw new OutOfRangeError(`WindowTicker slots (${describe(slots)}) must be an integer from 2 to 1000`);
-    }
+  constructor(options?: WindowTickerOptions) {
+    const o = checkOptions('WindowTicker', 'options', options);
+    const windowMs = o.windowMs === undefined ? 60_000 : checkTimerMs('WindowTicker', 'windowMs', o.windowMs, { min: 10 });
+    const slots = o.slots === undefined ? 6 : checkNumber('WindowTicker', 'slots', o.slots, { integer: true, min: 2, max: 1000 });
     this.windowMs = windowMs;
     this.slots = slots;
     this.periodMs = windowMs / slots;
-    this.now = options.now ?? performance.now.bind(performance);
-    this.origin = this.now();
+    this.now = o.now === undefined ? performance.now.bind(performance) : checkFunction<Clock>('WindowTicker', 'now', o.now);
+    const origin = this.now();
+    checkNumber('WindowTicker', 'now()', origin);
+    this.origin = origin;
   }
 
   /** Moves `epoch` to the period the clock is in now; returns it. */

@@ -7,7 +7,9 @@
  * ticker's epoch has moved, the cells of the periods that left the window are
  * zeroed first (lazily, on the next write or read). No clock read on writes.
  */
-import type { WindowTicker } from './window-ticker.ts';
+import { InvalidArgumentError, describe } from '../errors.ts';
+import { checkNumber } from '../validate.ts';
+import { WindowTicker } from './window-ticker.ts';
 
 /**
  * A counter that also knows how much it grew over the recent window.
@@ -23,13 +25,20 @@ export class WindowedCounter {
   private epoch: number;
 
   constructor(ticker: WindowTicker) {
+    if (!(ticker instanceof WindowTicker)) {
+      throw new InvalidArgumentError(`WindowedCounter ticker must be a WindowTicker, got ${describe(ticker)}`);
+    }
     this.ticker = ticker;
     this.ring = new Float64Array(ticker.slots);
     this.epoch = ticker.epoch;
   }
 
-  /** Adds `by` (the caller validates it). */
+  /**
+   * Adds `by`, a finite number >= 0.
+   * @example c.add(512)
+   */
   add(by: number): void {
+    if (typeof by !== 'number' || !(by >= 0 && by !== Infinity)) checkNumber('WindowedCounter', 'add by', by, { min: 0 });
     if (this.epoch !== this.ticker.epoch) this.advance();
     this.ring[this.epoch % this.ring.length] += by;
     this.total += by;
@@ -43,7 +52,10 @@ export class WindowedCounter {
     this.epoch = target;
   }
 
-  /** Sum of the increments in the window. */
+  /**
+   * Sum of the increments in the window.
+   * @example c.windowSum()
+   */
   windowSum(): number {
     if (this.epoch !== this.ticker.epoch) this.advance();
     let sum = 0;
@@ -51,13 +63,19 @@ export class WindowedCounter {
     return sum;
   }
 
-  /** Increments per second over the window (0 before any time has passed). */
+  /**
+   * Increments per second over the window (0 before any time has passed).
+   * @example c.rate()
+   */
   rate(): number {
     const ms = this.ticker.coveredMs();
     return ms <= 0 ? 0 : (this.windowSum() * 1000) / ms;
   }
 
-  /** Forgets everything. */
+  /**
+   * Forgets everything.
+   * @example c.reset()
+   */
   reset(): void {
     this.total = 0;
     this.ring.fill(0);

@@ -13,7 +13,8 @@
  * owned by the series (O(slots x buckets), no per-read allocation after the first).
  */
 import { Histogram, type HistogramOptions } from './histogram.ts';
-import type { WindowTicker } from './window-ticker.ts';
+import { InvalidArgumentError, describe } from '../errors.ts';
+import { WindowTicker } from './window-ticker.ts';
 
 /**
  * A histogram with a sliding window of recent values and an all-time view.
@@ -32,7 +33,10 @@ export class WindowedHistogram {
   private epoch: number;
   private spare: Histogram | null = null;
 
-  constructor(ticker: WindowTicker, options: HistogramOptions = {}) {
+  constructor(ticker: WindowTicker, options?: HistogramOptions) {
+    if (!(ticker instanceof WindowTicker)) {
+      throw new InvalidArgumentError(`WindowedHistogram ticker must be a WindowTicker, got ${describe(ticker)}`);
+    }
     this.ticker = ticker;
     this.retired = new Histogram(options);
     this.scratch = this.retired.cloneEmpty();
@@ -40,7 +44,11 @@ export class WindowedHistogram {
     this.epoch = ticker.epoch;
   }
 
-  /** Records a value in the current period. O(1), no allocation once warm. */
+  /**
+   * Records a value (a finite number >= 0) in the current period. O(1), no allocation once warm.
+   * @throws InvalidArgumentError / OutOfRangeError (from the Histogram) for a bad value; nothing is recorded then.
+   * @example h.record(3.2)
+   */
   record(value: number): void {
     if (this.epoch !== this.ticker.epoch) this.advance();
     let h = this.current;

@@ -231,7 +231,7 @@ describe('alerts', () => {
         (err: unknown) => {
           assert.ok(err instanceof kind, `a ${kind.name}, got ${String(err)}`);
           assert.match((err as Error).message, message);
-          assert.match((err as Error).message, /Alert rule "r"|Alert rule ""/);
+          assert.match((err as Error).message, /PerformanceMonitor alert rule "r"|PerformanceMonitor alert rule ""/);
           return true;
         },
       );

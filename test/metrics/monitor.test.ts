@@ -221,7 +221,7 @@ describe('track, getStats and getWindowStats', () => {
       () => m.define('bad.unit', { unit: 'parsecs' as never }),
       TypeError,
       ErrorCode.INVALID_ARG,
-      /"bad.unit" unit "parsecs"/,
+      /"bad.unit" unit must be one of "ms", "seconds", "bytes", "none", got "parsecs"/,
     );
     assert.throws(() => m.define('bad.digits', { significantDigits: 9 }), RangeError);
   });
@@ -379,10 +379,12 @@ describe('counters and gauges', () => {
   });
 
   for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, -Number.MIN_VALUE, '5' as unknown as number]) {
-    test(`increment(${typeof bad === 'string' ? JSON.stringify(bad) : String(bad)}) throws a RangeError naming the metric and records nothing`, (t) => {
+    test(`increment(${typeof bad === 'string' ? JSON.stringify(bad) : String(bad)}) throws a typed error naming the metric and records nothing`, (t) => {
       const { m } = setup(t);
       m.increment('hits', 2);
-      assertThrowsCode(() => m.increment('hits', bad), RangeError, ErrorCode.OUT_OF_RANGE, /counter "hits" increment/);
+      // A number outside the rule is a RangeError; a value of the wrong type ('5') a TypeError.
+      if (typeof bad === 'number') assertThrowsCode(() => m.increment('hits', bad), RangeError, ErrorCode.OUT_OF_RANGE, /counter "hits" increment/);
+      else assertThrowsCode(() => m.increment('hits', bad), TypeError, ErrorCode.INVALID_ARG, /counter "hits" increment/);
       assert.equal(m.getCounter('hits')!.total, 2);
     });
   }
@@ -391,7 +393,7 @@ describe('counters and gauges', () => {
     const { m } = setup(t);
     m.setGauge('depth', 3);
     assertThrowsCode(() => m.setGauge('depth', Number.NaN), RangeError, ErrorCode.OUT_OF_RANGE, /gauge "depth" value \(NaN\)/);
-    assertThrowsCode(() => m.setGauge('depth', '4' as never), RangeError, ErrorCode.OUT_OF_RANGE, /gauge "depth"/);
+    assertThrowsCode(() => m.setGauge('depth', '4' as never), TypeError, ErrorCode.INVALID_ARG, /gauge "depth"/);
     assert.equal(m.getGauge('depth'), 3);
   });
 });

@@ -88,13 +88,13 @@ describe('ResourceSampler options', () => {
         (e: unknown) =>
           e instanceof RangeError &&
           (e as RangeError & { code: string }).code === ErrorCode.OUT_OF_RANGE &&
-          e.message === `ResourceSampler eventLoopResolutionMs (${bad}) must be an integer >= 1`,
+          e.message === `ResourceSampler eventLoopResolutionMs (${bad}) must be an integer from 1 to 2^31 - 1 (Node timers cannot wait longer than 2^31 - 1 ms)`,
       );
     });
   }
 
   const wrongTypes: [string, ResourceSamplerOptions, RegExp][] = [
-    ['eventLoopResolutionMs', { eventLoopResolutionMs: '10' as unknown as number }, /eventLoopResolutionMs must be a number, got "10"/],
+    ['eventLoopResolutionMs', { eventLoopResolutionMs: '10' as unknown as number }, /eventLoopResolutionMs must be an integer from 1 to 2\^31 - 1 .*, got "10"/],
     ['includeLoopback', { includeLoopback: 1 as unknown as boolean }, /includeLoopback must be a boolean, got 1/],
     ['procRoot', { procRoot: '' }, /procRoot must be a non-empty string, got ""/],
     ['now', { now: 5 as unknown as () => number }, /now must be a function, got 5/],
@@ -122,7 +122,7 @@ describe('ResourceSampler options', () => {
         () => sampler.start(bad),
         (e: unknown) =>
           e instanceof RangeError &&
-          e.message === `ResourceSampler intervalMs (${bad}) must be a finite number from 10 to 2147483647`,
+          e.message === `ResourceSampler intervalMs (${bad}) must be a number from 10 to 2^31 - 1 (Node timers cannot wait longer than 2^31 - 1 ms)`,
       );
       assert.equal(sampler.latest(), null, 'a rejected start() must not start a timer');
     });
