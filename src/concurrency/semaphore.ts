@@ -17,8 +17,17 @@
  *  - Every waiter promise settles: on grant, timeout, abort, or `close()`.
  *
  * Timers are `unref()`ed so a pending timeout never keeps the process alive.
+ *
+ * Bad input. Every argument is checked before any state changes (a refused
+ * `acquire` takes no permit and queues no waiter): `permits` is an integer from
+ * 1 to 2^53 - 1, options are undefined or a plain object, `timeoutMs` is a
+ * number from 0 to 2^31 - 1 (the longest a Node timer honours; a larger delay
+ * would fire after 1 ms) or Infinity (wait forever, no timer), `signal` an
+ * AbortSignal. Argument errors name the component as `Semaphore` (plus the
+ * `name` option when one is given), the parameter, the value and the rule.
  */
-import { BlackholeError, ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { BlackholeError, ClosedError, describe } from '../errors.ts';
+import { checkNumber, checkOptions, checkString, optionalSignal, optionalTimerMs } from '../validate.ts';
 
 /** Stable code of {@link SemaphoreTimeoutError}. @example if (e.code === SEMAPHORE_TIMEOUT) retryLater() */
 export const SEMAPHORE_TIMEOUT = 'ERR_BH_SEMAPHORE_TIMEOUT';
@@ -41,7 +50,7 @@ export type SemaphoreRelease = () => void;
 
 /** Options of {@link Semaphore.acquire}. @example await sem.acquire({ timeoutMs: 100, signal: req.signal }) */
 export interface SemaphoreAcquireOptions {
-  /** Reject with {@link SemaphoreTimeoutError} after this many ms without a permit; finite, >= 0. Default: wait forever. */
+  /** Reject with {@link SemaphoreTimeoutError} after this many ms without a permit: 0 to 2^31 - 1, or Infinity to wait forever. Default: wait forever. */
   timeoutMs?: number;
   /** Abort the wait: the promise rejects with `signal.reason` and the waiter is removed. */
   signal?: AbortSignal;
@@ -74,21 +83,21 @@ export class Semaphore {
   readonly name: string;
   /** The number of permits the semaphore was created with. */
   readonly capacity: number;
+  /** Component named by argument errors: `Semaphore`, or `Semaphore "<name>"`. */
+  private readonly label: string;
   private permits: number;
   private queue: Waiter[];
   private head: number;
   private waitingCount: number;
   private closed: boolean;
 
-  constructor(permits: number, options: SemaphoreOptions = {}) {
-    const name = options.name ?? 'Semaphore';
-    if (typeof name !== 'string' || name === '') {
-      throw new InvalidArgumentError(`Semaphore name must be a non-empty string, got ${describe(name)}`);
-    }
-    if (!Number.isInteger(permits) || permits < 1) {
-      throw new OutOfRangeError(`${name} permits (${describe(permits)}) must be an integer >= 1`);
-    }
+  constructor(permits: number, options?: SemaphoreOptions) {
+    const o = checkOptions<SemaphoreOptions>('Semaphore', 'options', options);
+    const name = o.name === undefined ? 'Semaphore' : checkString('Semaphore', 'name', o.name, { nonEmpty: true });
+    const label = semaphoreLabel(name);
+    checkNumber(label, 'permits', permits, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
     this.name = name;
+    this.label = label;
     this.capacity = permits;
     this.permits = permits;
     this.queue = [];
@@ -132,16 +141,20 @@ export class Semaphore {
    * on abort, with {@link ClosedError} on `close()`.
    * @example const release = await sem.acquire({ signal: AbortSignal.timeout(500) });
    */
-  acquire(options: SemaphoreAcquireOptions = {}): Promise<SemaphoreRelease> {
+  acquire(options?: SemaphoreAcquireOptions): Promise<SemaphoreRelease> {
+    let timeoutMs = Infinity;
+    let signal: AbortSignal | null = null;
+    if (options !== undefined) {
+      try {
+        const where = `${this.label} acquire`;
+        const o = checkOptions<SemaphoreAcquireOptions>(where, 'options', options);
+        timeoutMs = optionalTimerMs(where, 'timeoutMs', o.timeoutMs, Infinity, { allowInfinity: true, note: '(Infinity: wait forever); Node timers cannot wait longer than 2^31 - 1 ms' });
+        signal = optionalSignal(where, 'signal', o.signal) ?? null;
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
     if (this.closed) return Promise.reject(new ClosedError(this.name));
-    const timeoutMs = options.timeoutMs;
-    const signal = options.signal ?? null;
-    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs < 0)) {
-      return Promise.reject(new OutOfRangeError(`${this.name} acquire timeoutMs (${describe(timeoutMs)}) must be a finite number >= 0`));
-    }
-    if (signal !== null && typeof (signal as AbortSignal).aborted !== 'boolean') {
-      return Promise.reject(new InvalidArgumentError(`${this.name} acquire signal must be an AbortSignal, got ${describe(signal)}`));
-    }
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.permits > 0) {
       this.permits--;
@@ -149,7 +162,7 @@ export class Semaphore {
     }
     return new Promise<SemaphoreRelease>((resolve, reject) => {
       const w: Waiter = { resolve, reject, settled: false, timer: null, signal, onAbort: null };
-      if (timeoutMs !== undefined) {
+      if (timeoutMs !== Infinity) {
         w.timer = setTimeout(() => this.drop(w, new SemaphoreTimeoutError(this.name, timeoutMs)), timeoutMs);
         w.timer.unref?.();
       }
@@ -236,4 +249,9 @@ export class Semaphore {
       this.head = 0;
     }
   }
+}
+
+/** `Semaphore`, or `Semaphore "<name>"` for a named one: argument errors always name the component. */
+function semaphoreLabel(name: string): string {
+  return name === 'Semaphore' ? name : `Semaphore ${describe(name)}`;
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Semaphore, SemaphoreTimeoutError, SEMAPHORE_TIMEOUT, type SemaphoreRelease } from '../../src/concurrency/semaphore.ts';
-import { ClosedError, ErrorCode, OutOfRangeError } from '../../src/errors.ts';
+import { ClosedError, ErrorCode, InvalidArgumentError, OutOfRangeError } from '../../src/errors.ts';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -95,10 +95,103 @@ test('close rejects every waiter with ClosedError; held permits can still be rel
 });
 
 test('bad arguments throw typed errors naming the parameter', async () => {
-  assert.throws(() => new Semaphore(0), (e) => e instanceof OutOfRangeError && /Semaphore permits \(0\) must be an integer >= 1/.test((e as Error).message));
+  assert.throws(() => new Semaphore(0), (e) => e instanceof OutOfRangeError && /Semaphore permits \(0\) must be an integer from 1 to 2\^53 - 1/.test((e as Error).message));
   assert.throws(() => new Semaphore(1.5), OutOfRangeError);
   const sem = new Semaphore(1);
   await assert.rejects(sem.acquire({ timeoutMs: -1 }), (e) => e instanceof RangeError && /timeoutMs \(-1\)/.test((e as Error).message));
+});
+
+/** Asserts `fn` throws (or its promise rejects with) `type`, with a message matching `re`. */
+async function refused(fn: () => unknown, type: typeof InvalidArgumentError | typeof OutOfRangeError, re: RegExp): Promise<void> {
+  const check = (e: unknown): boolean => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    assert.match((e as Error).message, re);
+    return true;
+  };
+  let out: unknown;
+  try {
+    out = fn();
+  } catch (e) {
+    check(e);
+    return;
+  }
+  assert.ok(out instanceof Promise, 'the call neither threw nor returned a promise');
+  await assert.rejects(out, check);
+}
+
+test('a null, array or number options object is refused typed (constructor and acquire), taking no permit', async () => {
+  await refused(() => new Semaphore(1, null as never), InvalidArgumentError, /^Semaphore options must be an object when given, got null/);
+  await refused(() => new Semaphore(1, [] as never), InvalidArgumentError, /Semaphore options/);
+  const sem = new Semaphore(1);
+  for (const bad of [null, -1, 5, '5', [], 10n, Symbol('x'), true]) {
+    await refused(() => sem.acquire(bad as never), InvalidArgumentError, /^Semaphore acquire options must be an object when given/);
+    assert.equal(sem.available, 1, `acquire(${String(bad)}) took a permit`);
+    assert.equal(sem.waiting, 0);
+  }
+  // Still works, and a held semaphore queues no waiter for a refused call.
+  const release = await sem.acquire();
+  await refused(() => sem.acquire(null as never), InvalidArgumentError, /options/);
+  assert.equal(sem.waiting, 0);
+  release();
+  assert.equal(sem.available, 1);
+});
+
+test('acquire timeoutMs past 2^31 - 1 ms (Node would fire it after 1 ms) is refused; Infinity waits forever', async () => {
+  const sem = new Semaphore(1);
+  const held = sem.tryAcquire()!;
+  for (const t of [2 ** 31, 2 ** 32, 2 ** 53, 1e308]) {
+    await refused(() => sem.acquire({ timeoutMs: t }), OutOfRangeError, /^Semaphore acquire timeoutMs \(\d[\de+]*\) must be a number from 0 to 2\^31 - 1 or Infinity/);
+    assert.equal(sem.waiting, 0, `timeoutMs ${t} left a waiter`);
+  }
+  await refused(() => sem.acquire({ timeoutMs: -1 }), OutOfRangeError, /timeoutMs \(-1\)/);
+  await refused(() => sem.acquire({ timeoutMs: Number.NaN }), OutOfRangeError, /timeoutMs \(NaN\)/);
+  await refused(() => sem.acquire({ timeoutMs: -Infinity }), OutOfRangeError, /timeoutMs \(-Infinity\)/);
+  // The largest timer Node honours is accepted (and does not fire early).
+  const longest = sem.acquire({ timeoutMs: 2 ** 31 - 1 });
+  // Infinity: no timer at all; granted on release.
+  const forever = sem.acquire({ timeoutMs: Infinity });
+  assert.equal(sem.waiting, 2);
+  await flush();
+  held();
+  const r1 = await longest;
+  r1();
+  const r2 = await forever;
+  r2();
+  assert.equal(sem.available, 1);
+});
+
+test('bigints, symbols, strings and null are not numbers: permits and timeoutMs refuse them typed', async () => {
+  for (const bad of ['5', 10n, Symbol('n'), null, true, {}, [1]]) {
+    await refused(() => new Semaphore(bad as never), InvalidArgumentError, /^Semaphore permits must be an integer from 1 to 2\^53 - 1, got /);
+    const sem = new Semaphore(1);
+    const held = sem.tryAcquire()!;
+    await refused(() => sem.acquire({ timeoutMs: bad as never }), InvalidArgumentError, /^Semaphore acquire timeoutMs must be a number/);
+    assert.equal(sem.waiting, 0);
+    held();
+  }
+  // A count past 2^53 - 1 cannot be decremented exactly: refused (it was accepted).
+  await refused(() => new Semaphore(2 ** 64), OutOfRangeError, /Semaphore permits \(18446744073709552000\)/);
+  await refused(() => new Semaphore(Infinity), OutOfRangeError, /permits \(Infinity\)/);
+});
+
+test('a signal that is not an AbortSignal is refused typed, before it is used', async () => {
+  const sem = new Semaphore(1);
+  const held = sem.tryAcquire()!;
+  // Duck-typed { aborted } used to pass the check and then crash in addEventListener.
+  for (const bad of [{ aborted: false }, null, 'signal', 5]) {
+    await refused(() => sem.acquire({ signal: bad as never }), InvalidArgumentError, /^Semaphore acquire signal must be an AbortSignal when given/);
+  }
+  assert.equal(sem.waiting, 0);
+  held();
+  assert.equal(sem.available, 1);
+});
+
+test('argument errors of a named semaphore name the component and the name', async () => {
+  await refused(() => new Semaphore(0, { name: 'db slots' }), OutOfRangeError, /^Semaphore "db slots" permits \(0\)/);
+  await refused(() => new Semaphore(1, { name: '' }), InvalidArgumentError, /^Semaphore name must be a non-empty string, got ""/);
+  await refused(() => new Semaphore(1, { name: 5 as never }), InvalidArgumentError, /^Semaphore name must be a non-empty string, got 5/);
+  const sem = new Semaphore(1, { name: 'db slots' });
+  await refused(() => sem.acquire({ timeoutMs: '5' as never }), InvalidArgumentError, /^Semaphore "db slots" acquire timeoutMs must be/);
 });
 
 test('matches a naive FIFO model under random acquire/tryAcquire/release/abort (property)', async () => {
