@@ -35,9 +35,18 @@
  * batch function sees it. Strategy (dedupe or not, timer or
  * tick) is fixed in the constructor. Timing for stats is taken once per batch,
  * never per item.
+ *
+ * Bad input. Options are checked once, in the constructor (undefined or a
+ * plain object; every field of the right type and inside its rule, no
+ * coercion; `maxWaitMs` at most 2^31 - 1, the longest a Node timer honours).
+ * `load` takes any input and checks nothing; `loadMany` checks only that it
+ * was given an array (one `Array.isArray`), before queuing anything. Argument
+ * errors name the component as `AsyncBatcher` (plus the `name` option when one
+ * is given), the parameter, the value and the rule.
  */
-import { BlackholeError, ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { BlackholeError, ClosedError, InvalidArgumentError, describe } from '../errors.ts';
 import { Histogram } from '../metrics/histogram.ts';
+import { checkFunction, checkNumber, checkOptions, checkString, optionalNumber, optionalTimerMs } from '../validate.ts';
 
 /** Stable codes of the batchers' operational errors. @example if (e.code === BatchErrorCode.BATCH_QUEUE_FULL) shed() */
 export const BatchErrorCode = {
@@ -170,13 +179,9 @@ class Batch<I, R> {
   }
 }
 
-function checkInt(name: string, option: string, value: unknown, min: number, max: number, allowInfinity: boolean): number {
-  if (allowInfinity && value === Infinity) return Infinity;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const inf = allowInfinity ? ' or Infinity' : '';
-    throw new OutOfRangeError(`${name} ${option} (${describe(value)}) must be an integer from ${min} to ${max}${inf}`);
-  }
-  return value;
+/** `Kind`, or `Kind "<name>"` for a named instance: argument errors always name the component. */
+export function batcherLabel(kind: string, name: string): string {
+  return name === kind ? kind : `${kind} ${describe(name)}`;
 }
 
 /**
@@ -197,6 +202,8 @@ export class AsyncBatcher<I, R> {
   /** Most items waiting to be dispatched. */
   readonly maxQueue: number;
   private readonly batchFn: BatchFn<I, R>;
+  /** Component named by argument errors. */
+  private readonly label: string;
   private readonly keyOf: ((input: I) => unknown) | null;
   private readonly now: () => number;
   private open: Batch<I, R> | null = null;
@@ -233,29 +240,25 @@ export class AsyncBatcher<I, R> {
   private sizeMax = 0;
   private readonly waitHist: Histogram;
 
-  constructor(batchFn: BatchFn<I, R>, options: AsyncBatcherOptions<I> = {}) {
-    const name = options.name ?? 'AsyncBatcher';
-    if (typeof name !== 'string' || name === '') {
-      throw new InvalidArgumentError(`AsyncBatcher name must be a non-empty string, got ${describe(name)}`);
-    }
-    if (typeof batchFn !== 'function') {
-      throw new InvalidArgumentError(`${name} batchFn must be a function, got ${describe(batchFn)}`);
-    }
+  constructor(batchFn: BatchFn<I, R>, options?: AsyncBatcherOptions<I>) {
+    const o = checkOptions<AsyncBatcherOptions<I>>('AsyncBatcher', 'options', options);
+    const name = o.name === undefined ? 'AsyncBatcher' : checkString('AsyncBatcher', 'name', o.name, { nonEmpty: true });
+    const label = batcherLabel('AsyncBatcher', name);
     this.name = name;
-    this.batchFn = batchFn;
-    this.maxBatchSize = checkInt(name, 'maxBatchSize', options.maxBatchSize ?? 1000, 1, 2 ** 24, false);
-    this.maxWaitMs = checkInt(name, 'maxWaitMs', options.maxWaitMs ?? 0, 0, 2 ** 31 - 1, false);
-    this.maxConcurrentBatches = checkInt(name, 'maxConcurrentBatches', options.maxConcurrentBatches ?? 16, 1, Number.MAX_SAFE_INTEGER, true);
-    this.maxQueue = checkInt(name, 'maxQueue', options.maxQueue ?? 100_000, 1, Number.MAX_SAFE_INTEGER, true);
+    this.label = label;
+    this.batchFn = checkFunction<BatchFn<I, R>>(label, 'batchFn', batchFn);
+    this.maxBatchSize = optionalNumber(label, 'maxBatchSize', o.maxBatchSize, 1000, { integer: true, min: 1, max: 2 ** 24 });
+    this.maxWaitMs = optionalTimerMs(label, 'maxWaitMs', o.maxWaitMs, 0, { integer: true, note: '(0: after the current tick; Node timers cannot wait longer than 2^31 - 1 ms)' });
+    const count = { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER, allowInfinity: true } as const;
+    this.maxConcurrentBatches = optionalNumber(label, 'maxConcurrentBatches', o.maxConcurrentBatches, 16, count);
+    this.maxQueue = optionalNumber(label, 'maxQueue', o.maxQueue, 100_000, count);
     this.acceptLimit = this.maxQueue;
-    const dedupe = options.dedupe ?? false;
+    const dedupe = o.dedupe ?? false;
     if (typeof dedupe === 'function') this.keyOf = dedupe;
     else if (dedupe === true) this.keyOf = identity;
     else if (dedupe === false) this.keyOf = null;
-    else throw new InvalidArgumentError(`${name} dedupe must be a boolean or a function (input) => key, got ${describe(dedupe)}`);
-    const now = options.now ?? (() => performance.now());
-    if (typeof now !== 'function') throw new InvalidArgumentError(`${name} now must be a function returning ms, got ${describe(now)}`);
-    this.now = now;
+    else throw new InvalidArgumentError(`${label} dedupe must be a boolean or a function (input) => key, got ${describe(dedupe)}`);
+    this.now = o.now === undefined ? () => performance.now() : checkFunction<() => number>(label, 'now', o.now);
     this.waitHist = new Histogram({ name: `${name} wait`, lowestDiscernibleValue: 0.001, highestTrackableValue: 2 ** 31, significantDigits: 3 });
   }
 
@@ -286,9 +289,11 @@ export class AsyncBatcher<I, R> {
 
   /**
    * Queues several inputs at once; same as `inputs.map((x) => load(x))`.
+   * Throws `InvalidArgumentError` (queuing nothing) when `inputs` is not an array.
    * @example const [a, b] = await Promise.all(users.loadMany([1, 2]));
    */
   loadMany(inputs: readonly I[]): Promise<R>[] {
+    if (!Array.isArray(inputs)) throw new InvalidArgumentError(`${this.label} loadMany inputs must be an array, got ${describe(inputs)}`);
     const out = new Array<Promise<R>>(inputs.length);
     for (let i = 0; i < inputs.length; i++) out[i] = this.load(inputs[i]!);
     return out;
@@ -362,6 +367,16 @@ export class AsyncBatcher<I, R> {
     return p;
   }
 
+  /** The stats clock, read once per batch: a clock that throws or returns a non-number gives NaN (counted as 0 wait), never breaks a batch. */
+  private stamp(): number {
+    try {
+      const t = this.now();
+      return typeof t === 'number' ? t : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+
   /** The slow path of `load`: closed, or the queue is at `maxQueue`. */
   private refuse(): Promise<never> {
     if (this.closed) return Promise.reject(new ClosedError(this.name));
@@ -370,7 +385,7 @@ export class AsyncBatcher<I, R> {
   }
 
   private openBatch(): Batch<I, R> {
-    const b = new Batch<I, R>(this.keyOf !== null, this.now(), this.lastCount);
+    const b = new Batch<I, R>(this.keyOf !== null, this.stamp(), this.lastCount);
     this.open = b;
     if (this.maxWaitMs === 0) {
       // One tick job at a time, holding no batch: when loads keep the microtask
@@ -431,7 +446,8 @@ export class AsyncBatcher<I, R> {
     this.items += n;
     if (this.batches === 1 || n < this.sizeMin) this.sizeMin = n;
     if (n > this.sizeMax) this.sizeMax = n;
-    this.waitHist.record(Math.max(0, this.now() - b.firstAt));
+    const waited = this.stamp() - b.firstAt;
+    this.waitHist.record(waited > 0 && waited < Infinity ? waited : 0); // a clock that stepped back (or gave junk) counts 0
     let out: PromiseLike<ReadonlyArray<R | Error>> | ReadonlyArray<R | Error>;
     try {
       out = this.batchFn(b.inputs);

@@ -72,7 +72,8 @@ test('maxWaitMs gathers loads across ticks into one batch', async () => {
   const keepAlive = setTimeout(() => {}, 5_000); // the batcher's timer is unref'd
   try {
     const { calls, fn } = recorder();
-    const b = new AsyncBatcher(fn, { maxWaitMs: 30 });
+    // A window far longer than two ticks take even on busy cores (a 30 ms one was missed under load).
+    const b = new AsyncBatcher(fn, { maxWaitMs: 1_500 });
     const p1 = b.load(1);
     await tick();
     await tick();
@@ -238,6 +239,74 @@ test('bad options throw typed errors naming the option and value', () => {
   assert.throws(() => new AsyncBatcher(fn, { maxQueue: 0 }), OutOfRangeError);
   assert.throws(() => new AsyncBatcher(fn, { dedupe: 'yes' as unknown as boolean }), InvalidArgumentError);
   assert.throws(() => new AsyncBatcher(42 as unknown as typeof fn), (e) => e instanceof InvalidArgumentError && /batchFn must be a function, got 42/.test((e as Error).message));
+});
+
+/** Asserts `fn` throws `type` with a message matching `re`. */
+function refused(fn: () => unknown, type: typeof InvalidArgumentError | typeof OutOfRangeError, re: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    assert.match((e as Error).message, re);
+    return true;
+  });
+}
+
+test('a null, array or string options object is refused typed', () => {
+  const fn = async (k: number[]) => k;
+  for (const bad of [null, [], 'fast', 5, 10n]) {
+    refused(() => new AsyncBatcher(fn, bad as never), InvalidArgumentError, /^AsyncBatcher options must be an object when given, got /);
+  }
+});
+
+test('bigints, symbols, strings and null are not numbers: every numeric option refuses them typed', () => {
+  const fn = async (k: number[]) => k;
+  for (const option of ['maxBatchSize', 'maxWaitMs', 'maxConcurrentBatches', 'maxQueue']) {
+    for (const bad of ['5', 10n, Symbol('n'), null, true, [3]]) {
+      refused(() => new AsyncBatcher(fn, { [option]: bad }), InvalidArgumentError, new RegExp(`^AsyncBatcher ${option} must be an integer`));
+    }
+  }
+  refused(() => new AsyncBatcher(fn, { now: 5 as never }), InvalidArgumentError, /^AsyncBatcher now must be a function, got 5/);
+  refused(() => new AsyncBatcher(fn, { name: null as never }), InvalidArgumentError, /^AsyncBatcher name must be a non-empty string, got null/);
+});
+
+test('maxWaitMs is a timer: bounded by 2^31 - 1 ms, the rule stated in the error', () => {
+  const fn = async (k: number[]) => k;
+  for (const bad of [2 ** 31, 2 ** 53, Infinity, -1, Number.NaN]) {
+    refused(() => new AsyncBatcher(fn, { maxWaitMs: bad }), OutOfRangeError, /^AsyncBatcher maxWaitMs \(.+\) must be an integer from 0 to 2\^31 - 1 .*Node timers cannot wait longer than 2\^31 - 1 ms/);
+  }
+  assert.equal(new AsyncBatcher(fn, { maxWaitMs: 2 ** 31 - 1 }).maxWaitMs, 2 ** 31 - 1);
+});
+
+test('loadMany refuses a non-array (undefined, a string, a number) typed and queues nothing', async () => {
+  const { calls, fn } = recorder();
+  const b = new AsyncBatcher(fn, { name: 'users' });
+  for (const bad of [undefined, null, 'abc', 5, { length: 2, 0: 1, 1: 2 }, new Set([1])]) {
+    refused(() => b.loadMany(bad as never), InvalidArgumentError, /^AsyncBatcher "users" loadMany inputs must be an array, got /);
+    assert.equal(b.stats().queued, 0, `loadMany(${String(bad)}) queued items`);
+  }
+  // The batcher still works, and a string was never taken as three inputs.
+  assert.deepEqual(await Promise.all(b.loadMany([1, 2])), [2, 4]);
+  assert.deepEqual(calls, [[1, 2]]);
+  await b.close();
+});
+
+test('a clock that returns junk or throws cannot break a batch (stats count 0 wait)', async () => {
+  for (const now of [() => Number.NaN, () => 10n, () => '5', () => Infinity, () => { throw new Error('clock'); }]) {
+    const b = new AsyncBatcher(async (k: number[]) => k.map((x) => x + 1), { now: now as () => number });
+    const out = await Promise.race([
+      Promise.all([b.load(1), b.load(2)]),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`clock ${now}: loads did not settle`)), 5_000).unref()),
+    ]);
+    assert.deepEqual(out, [2, 3]);
+    const s = b.stats();
+    assert.equal(s.batches, 1);
+    assert.equal(s.waitMs.max, 0);
+    await b.close();
+  }
+});
+
+test('argument errors of a named batcher name the component and the name', () => {
+  refused(() => new AsyncBatcher(42 as never, { name: 'users' }), InvalidArgumentError, /^AsyncBatcher "users" batchFn must be a function, got 42/);
+  refused(() => new AsyncBatcher(async (k: number[]) => k, { name: 'users', maxQueue: 0 }), OutOfRangeError, /^AsyncBatcher "users" maxQueue \(0\)/);
 });
 
 test('every load settles like a naive model: doubled, or its own error (property)', async () => {
