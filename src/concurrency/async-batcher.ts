@@ -253,7 +253,7 @@ export class AsyncBatcher<I, R> {
     this.maxConcurrentBatches = optionalNumber(label, 'maxConcurrentBatches', o.maxConcurrentBatches, 16, count);
     this.maxQueue = optionalNumber(label, 'maxQueue', o.maxQueue, 100_000, count);
     this.acceptLimit = this.maxQueue;
-    const dedupe = o.dedupe ?? false;
+    const dedupe = o.dedupe === undefined ? false : o.dedupe;
     if (typeof dedupe === 'function') this.keyOf = dedupe;
     else if (dedupe === true) this.keyOf = identity;
     else if (dedupe === false) this.keyOf = null;

@@ -34,10 +34,22 @@
  * batch never stalls the queue; after `close()` queued items are still
  * processed and the close promise resolves when the last batch settles.
  * The age timer is `unref()`ed.
+ *
+ * Bad input. Options are checked once, in the constructor: a plain object
+ * with `targetLatencyMs`, every field of the right type and inside its rule
+ * (no coercion), `minBatchSize <= initialBatchSize <= maxBatchSize` (a
+ * `minBatchSize` above the default `maxBatchSize` is refused, not taken as a
+ * new maximum), `maxDelayMs` at most 2^31 - 1 (the longest a Node timer
+ * honours). `add` takes any item; its options (undefined or a plain object,
+ * `timeoutMs` 0 to 2^31 - 1 or Infinity, `signal` an AbortSignal) are checked
+ * with a couple of typeofs before the item takes a queue slot, so a refused
+ * `add` queues nothing. Argument errors name the component as `SmartBatcher`
+ * (plus the `name` option when one is given), the parameter, the value and the rule.
  */
 import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { Histogram } from '../metrics/histogram.ts';
-import { BatchQueueFullError, BatchResultError, type BatchFn, type BatchSeriesSummary } from './async-batcher.ts';
+import { checkFunction, checkNumber, checkOneOf, checkOptions, checkString, optionalNumber, optionalSignal, optionalTimerMs } from '../validate.ts';
+import { BatchQueueFullError, BatchResultError, batcherLabel, type BatchFn, type BatchSeriesSummary } from './async-batcher.ts';
 import { Semaphore, type SemaphoreRelease } from './semaphore.ts';
 
 /** Options of {@link SmartBatcher}. @example new SmartBatcher(fn, { targetLatencyMs: 20, maxBatchSize: 500, onFull: 'reject' }) */
@@ -48,7 +60,7 @@ export interface SmartBatcherOptions {
   targetLatencyMs: number;
   /** Smallest adaptive batch size, integer >= 1. Default 1. */
   minBatchSize?: number;
-  /** Largest adaptive batch size, integer >= minBatchSize, at most 2^24. Default 1000. */
+  /** Largest adaptive batch size, integer from minBatchSize to 2^24. Default 1000 (a larger minBatchSize needs an explicit maxBatchSize). */
   maxBatchSize?: number;
   /** Starting batch size, from minBatchSize to maxBatchSize. Default minBatchSize. */
   initialBatchSize?: number;
@@ -70,7 +82,7 @@ export interface SmartBatcherOptions {
 
 /** Options of {@link SmartBatcher.add}. @example await batcher.add(item, { timeoutMs: 1000 }) */
 export interface SmartBatcherAddOptions {
-  /** With `onFull: 'wait'`, reject with a `SemaphoreTimeoutError` if no room frees up in time, ms. */
+  /** With `onFull: 'wait'`, reject with a `SemaphoreTimeoutError` if no room frees up in time: ms from 0 to 2^31 - 1, or Infinity (the default) to wait as long as it takes. */
   timeoutMs?: number;
   /** With `onFull: 'wait'`, stop waiting for room: rejects with `signal.reason`. */
   signal?: AbortSignal;
@@ -113,11 +125,8 @@ interface Entry<T, R> {
   at: number;
 }
 
-function checkInt(name: string, option: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OutOfRangeError(`${name} ${option} (${describe(value)}) must be an integer from ${min} to ${max}`);
-  }
-  return value;
+function intFrom(min: number, max: number): { integer: true; min: number; max: number } {
+  return { integer: true, min, max };
 }
 
 /**
@@ -144,6 +153,8 @@ export class SmartBatcher<T, R> {
   /** Most batches in flight. */
   readonly maxConcurrentBatches: number;
   private readonly processor: BatchFn<T, R>;
+  /** Component named by argument errors. */
+  private readonly label: string;
   private readonly additiveStep: number;
   private readonly decreaseFactor: number;
   private readonly now: () => number;
@@ -170,43 +181,32 @@ export class SmartBatcher<T, R> {
   private readonly latencyHist: Histogram;
 
   constructor(processor: BatchFn<T, R>, options: SmartBatcherOptions) {
-    const name = options?.name ?? 'SmartBatcher';
-    if (typeof name !== 'string' || name === '') {
-      throw new InvalidArgumentError(`SmartBatcher name must be a non-empty string, got ${describe(name)}`);
-    }
-    if (typeof processor !== 'function') {
-      throw new InvalidArgumentError(`${name} processor must be a function, got ${describe(processor)}`);
-    }
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError(`${name} options must be an object with targetLatencyMs, got ${describe(options)}`);
-    }
-    const target = options.targetLatencyMs;
-    if (typeof target !== 'number' || !Number.isFinite(target) || target <= 0) {
-      throw new OutOfRangeError(`${name} targetLatencyMs (${describe(target)}) must be a finite number > 0`);
-    }
+    const o = checkOptions<SmartBatcherOptions>('SmartBatcher', 'options', options);
+    const name = o.name === undefined ? 'SmartBatcher' : checkString('SmartBatcher', 'name', o.name, { nonEmpty: true });
+    const label = batcherLabel('SmartBatcher', name);
     this.name = name;
-    this.processor = processor;
-    this.targetLatencyMs = target;
-    this.minBatchSize = checkInt(name, 'minBatchSize', options.minBatchSize ?? 1, 1, 2 ** 24);
-    this.maxBatchSize = checkInt(name, 'maxBatchSize', options.maxBatchSize ?? Math.max(1000, this.minBatchSize), this.minBatchSize, 2 ** 24);
-    this.size = checkInt(name, 'initialBatchSize', options.initialBatchSize ?? this.minBatchSize, this.minBatchSize, this.maxBatchSize);
-    this.maxDelayMs = checkInt(name, 'maxDelayMs', options.maxDelayMs ?? 10, 0, 2 ** 31 - 1);
-    this.maxQueue = checkInt(name, 'maxQueue', options.maxQueue ?? 10_000, 1, 2 ** 30);
-    this.maxConcurrentBatches = checkInt(name, 'maxConcurrentBatches', options.maxConcurrentBatches ?? 1, 1, 2 ** 20);
-    this.additiveStep = checkInt(name, 'additiveStep', options.additiveStep ?? 1, 1, 2 ** 24);
-    const df = options.decreaseFactor ?? 0.5;
-    if (typeof df !== 'number' || !(df > 0 && df < 1)) {
-      throw new OutOfRangeError(`${name} decreaseFactor (${describe(df)}) must be a number strictly between 0 and 1`);
+    this.label = label;
+    this.processor = checkFunction<BatchFn<T, R>>(label, 'processor', processor);
+    this.targetLatencyMs = checkNumber(label, 'targetLatencyMs', o.targetLatencyMs, { min: 0, minExclusive: true, note: '(required)' });
+    const min = optionalNumber(label, 'minBatchSize', o.minBatchSize, 1, intFrom(1, 2 ** 24));
+    const max = optionalNumber(label, 'maxBatchSize', o.maxBatchSize, 1000, intFrom(1, 2 ** 24));
+    if (min > max) {
+      const which = o.maxBatchSize === undefined ? `${max}, the default` : String(max);
+      throw new OutOfRangeError(`${label} minBatchSize (${min}) must be <= maxBatchSize (${which})`);
     }
+    this.minBatchSize = min;
+    this.maxBatchSize = max;
+    this.size = optionalNumber(label, 'initialBatchSize', o.initialBatchSize, min, { ...intFrom(min, max), note: '(from minBatchSize to maxBatchSize)' });
+    this.maxDelayMs = optionalTimerMs(label, 'maxDelayMs', o.maxDelayMs, 10, { integer: true });
+    this.maxQueue = optionalNumber(label, 'maxQueue', o.maxQueue, 10_000, intFrom(1, 2 ** 30));
+    this.maxConcurrentBatches = optionalNumber(label, 'maxConcurrentBatches', o.maxConcurrentBatches, 1, intFrom(1, 2 ** 20));
+    this.additiveStep = optionalNumber(label, 'additiveStep', o.additiveStep, 1, intFrom(1, 2 ** 24));
+    const df: unknown = o.decreaseFactor === undefined ? 0.5 : o.decreaseFactor;
+    if (typeof df !== 'number') throw new InvalidArgumentError(`${label} decreaseFactor must be a number > 0 and < 1, got ${describe(df)}`);
+    if (!(df > 0 && df < 1)) throw new OutOfRangeError(`${label} decreaseFactor (${describe(df)}) must be a number > 0 and < 1`);
     this.decreaseFactor = df;
-    const onFull = options.onFull ?? 'wait';
-    if (onFull !== 'wait' && onFull !== 'reject') {
-      throw new InvalidArgumentError(`${name} onFull must be 'wait' or 'reject', got ${describe(onFull)}`);
-    }
-    this.onFull = onFull;
-    const now = options.now ?? (() => performance.now());
-    if (typeof now !== 'function') throw new InvalidArgumentError(`${name} now must be a function returning ms, got ${describe(now)}`);
-    this.now = now;
+    this.onFull = o.onFull === undefined ? 'wait' : checkOneOf(label, 'onFull', o.onFull, ['wait', 'reject'] as const);
+    this.now = o.now === undefined ? () => performance.now() : checkFunction<() => number>(label, 'now', o.now);
     this.slots = new Semaphore(this.maxQueue, { name: `${name} queue` });
     this.latencyHist = new Histogram({ name: `${name} latency`, lowestDiscernibleValue: 0.001, highestTrackableValue: 2 ** 31, significantDigits: 3 });
   }
@@ -227,6 +227,10 @@ export class SmartBatcher<T, R> {
    * @example const id = await batcher.add(row, { timeoutMs: 1000 });
    */
   add(item: T, options?: SmartBatcherAddOptions): Promise<R> {
+    if (options !== undefined) {
+      const bad = this.checkAddOptions(options);
+      if (bad !== null) return Promise.reject(bad);
+    }
     if (this.closed) return Promise.reject(new ClosedError(this.name));
     const release = this.slots.tryAcquire();
     if (release !== null) return this.enqueue(item, release);
@@ -280,6 +284,29 @@ export class SmartBatcher<T, R> {
     };
   }
 
+  /** The injected clock: one that throws or returns a non-number gives NaN, which never breaks a batch (see the callers). */
+  private stamp(): number {
+    try {
+      const t = this.now();
+      return typeof t === 'number' ? t : NaN;
+    } catch {
+      return NaN;
+    }
+  }
+
+  /** The error for bad `add` options, or null: checked before the item takes a slot. */
+  private checkAddOptions(options: SmartBatcherAddOptions): Error | null {
+    try {
+      const where = `${this.label} add`;
+      const o = checkOptions<SmartBatcherAddOptions>(where, 'options', options);
+      optionalTimerMs(where, 'timeoutMs', o.timeoutMs, Infinity, { allowInfinity: true, note: '(Infinity: wait for room as long as it takes); Node timers cannot wait longer than 2^31 - 1 ms' });
+      optionalSignal(where, 'signal', o.signal);
+      return null;
+    } catch (e) {
+      return e as Error;
+    }
+  }
+
   private enqueue(item: T, release: SemaphoreRelease): Promise<R> {
     if (this.closed && this.closeResolve === null) {
       // Closed and fully drained between the permit grant and now.
@@ -287,7 +314,7 @@ export class SmartBatcher<T, R> {
       return Promise.reject(new ClosedError(this.name));
     }
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject, release, at: this.now() });
+      this.queue.push({ item, resolve, reject, release, at: this.stamp() });
       this.added++;
       this.pump();
     });
@@ -310,7 +337,7 @@ export class SmartBatcher<T, R> {
   }
 
   private isHeadStale(): boolean {
-    return this.now() - this.queue[this.head]!.at >= this.maxDelayMs;
+    return this.stamp() - this.queue[this.head]!.at >= this.maxDelayMs;
   }
 
   /** Keeps one age timer while items are queued, due when the head item turns maxDelayMs old. */
@@ -324,7 +351,8 @@ export class SmartBatcher<T, R> {
       return;
     }
     if (this.timer !== null) return;
-    const wait = Math.max(0, Math.min(this.maxDelayMs, this.maxDelayMs - (this.now() - this.queue[this.head]!.at)));
+    const left = this.maxDelayMs - (this.stamp() - this.queue[this.head]!.at);
+    const wait = left > 0 ? Math.min(this.maxDelayMs, left) : 0; // NaN (a clock giving junk): flush at once
     this.timer = setTimeout(() => {
       this.timer = null;
       this.ageDue = true;
@@ -353,7 +381,7 @@ export class SmartBatcher<T, R> {
     this.items += n;
     if (this.batches === 1 || n < this.sizeMin) this.sizeMin = n;
     if (n > this.sizeMax) this.sizeMax = n;
-    const startedAt = this.now();
+    const startedAt = this.stamp();
     let out: PromiseLike<ReadonlyArray<R | Error>> | ReadonlyArray<R | Error>;
     try {
       out = this.processor(inputs);
@@ -375,7 +403,8 @@ export class SmartBatcher<T, R> {
       this.fail(batch, new BatchResultError(this.name, n, results));
       return;
     }
-    const latency = Math.max(0, this.now() - startedAt);
+    const took = this.stamp() - startedAt;
+    const latency = took > 0 && took < Infinity ? took : 0; // a clock that stepped back (or gave junk) counts 0
     this.lastLatency = latency;
     this.latencyHist.record(latency);
     this.adapt(n, latency);

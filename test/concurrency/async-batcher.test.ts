@@ -266,6 +266,8 @@ test('bigints, symbols, strings and null are not numbers: every numeric option r
   }
   refused(() => new AsyncBatcher(fn, { now: 5 as never }), InvalidArgumentError, /^AsyncBatcher now must be a function, got 5/);
   refused(() => new AsyncBatcher(fn, { name: null as never }), InvalidArgumentError, /^AsyncBatcher name must be a non-empty string, got null/);
+  // null is not false: dedupe must be a boolean or a key function.
+  refused(() => new AsyncBatcher(fn, { dedupe: null as never }), InvalidArgumentError, /^AsyncBatcher dedupe must be a boolean or a function \(input\) => key, got null/);
 });
 
 test('maxWaitMs is a timer: bounded by 2^31 - 1 ms, the rule stated in the error', () => {

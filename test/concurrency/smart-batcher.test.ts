@@ -179,12 +179,113 @@ test('close processes queued items, rejects waiting adds with ClosedError, and r
 
 test('bad options throw typed errors naming the option and value', () => {
   const p = async (x: number[]) => x;
-  assert.throws(() => new SmartBatcher(p, { targetLatencyMs: 0 }), (e) => e instanceof OutOfRangeError && /SmartBatcher targetLatencyMs \(0\) must be a finite number > 0/.test((e as Error).message));
+  assert.throws(() => new SmartBatcher(p, { targetLatencyMs: 0 }), (e) => e instanceof OutOfRangeError && /SmartBatcher targetLatencyMs \(0\) must be a number > 0/.test((e as Error).message));
   assert.throws(() => new SmartBatcher(p, { targetLatencyMs: 5, minBatchSize: 10, maxBatchSize: 5 }), OutOfRangeError);
   assert.throws(() => new SmartBatcher(p, { targetLatencyMs: 5, initialBatchSize: 0 }), OutOfRangeError);
   assert.throws(() => new SmartBatcher(p, { targetLatencyMs: 5, decreaseFactor: 1 }), OutOfRangeError);
   assert.throws(() => new SmartBatcher(p, { targetLatencyMs: 5, onFull: 'drop' as 'wait' }), InvalidArgumentError);
   assert.throws(() => new SmartBatcher(null as unknown as typeof p, { targetLatencyMs: 5 }), InvalidArgumentError);
+});
+
+/** Asserts `fn` throws (or its promise rejects with) `type`, with a message matching `re`. */
+async function refused(fn: () => unknown, type: typeof InvalidArgumentError | typeof OutOfRangeError, re: RegExp): Promise<void> {
+  const check = (e: unknown): boolean => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    assert.match((e as Error).message, re);
+    return true;
+  };
+  let out: unknown;
+  try {
+    out = fn();
+  } catch (e) {
+    check(e);
+    return;
+  }
+  assert.ok(out instanceof Promise, 'the call neither threw nor returned a promise');
+  await assert.rejects(out, check);
+}
+
+test('add refuses bad options (NaN, null, a string, a fake signal) typed and enqueues nothing', async () => {
+  const calls: number[][] = [];
+  const b = new SmartBatcher(async (items: number[]) => { calls.push(items); return items; }, { targetLatencyMs: 1e6, minBatchSize: 1, maxBatchSize: 1, maxDelayMs: 0 });
+  const cases: [unknown, typeof InvalidArgumentError | typeof OutOfRangeError, RegExp][] = [
+    [{ timeoutMs: Number.NaN }, OutOfRangeError, /^SmartBatcher add timeoutMs \(NaN\) must be a number from 0 to 2\^31 - 1 or Infinity/],
+    [{ timeoutMs: -1 }, OutOfRangeError, /timeoutMs \(-1\)/],
+    [{ timeoutMs: '5' }, InvalidArgumentError, /^SmartBatcher add timeoutMs must be a number/],
+    [{ timeoutMs: 10n }, InvalidArgumentError, /timeoutMs must be a number.*got 10n/],
+    [{ signal: { aborted: false } }, InvalidArgumentError, /^SmartBatcher add signal must be an AbortSignal/],
+    [null, InvalidArgumentError, /^SmartBatcher add options must be an object when given, got null/],
+    [-1, InvalidArgumentError, /add options must be an object/],
+    ['wait', InvalidArgumentError, /add options must be an object/],
+  ];
+  for (const [options, type, re] of cases) {
+    await refused(() => b.add(99, options as never), type, re);
+    assert.equal(b.stats().added, 0, `add(99, ${String(options)}) enqueued the item`);
+  }
+  assert.equal(await b.add(7), 7);
+  assert.deepEqual(calls, [[7]], 'no refused item ever reached the processor');
+  await b.close();
+});
+
+test("the full-queue wait is a timer: timeoutMs past 2^31 - 1 ms is refused at once; Infinity waits for room", async () => {
+  const gate = deferred<void>();
+  const b = new SmartBatcher(async (items: number[]) => { await gate.promise; return items; }, {
+    targetLatencyMs: 1e6, minBatchSize: 1, maxBatchSize: 1, maxQueue: 1, maxDelayMs: 0,
+  });
+  const first = b.add(1); // dispatched
+  const second = b.add(2); // queued: the queue is full
+  await tick();
+  // Node would fire a 2^31 ms timer after 1 ms: it used to reject with SemaphoreTimeoutError after a few ms.
+  await refused(() => b.add(3, { timeoutMs: 2 ** 31 }), OutOfRangeError, /^SmartBatcher add timeoutMs \(2147483648\) must be a number from 0 to 2\^31 - 1 or Infinity/);
+  await refused(() => b.add(3, { timeoutMs: 2 ** 53 }), OutOfRangeError, /timeoutMs/);
+  assert.equal(b.stats().waitingAdds, 0);
+  const patient = b.add(3, { timeoutMs: Infinity });
+  await tick();
+  assert.equal(b.stats().waitingAdds, 1);
+  gate.resolve();
+  assert.deepEqual(await Promise.all([first, second, patient]), [1, 2, 3]);
+  await b.close();
+});
+
+test('minBatchSize above maxBatchSize (given or default) is refused, naming both', async () => {
+  const p = async (x: number[]) => x;
+  // Used to be accepted: the default maxBatchSize (1000) silently became 2000.
+  await refused(() => new SmartBatcher(p, { targetLatencyMs: 5, minBatchSize: 2000 }), OutOfRangeError, /^SmartBatcher minBatchSize \(2000\) must be <= maxBatchSize \(1000, the default\)/);
+  await refused(() => new SmartBatcher(p, { targetLatencyMs: 5, minBatchSize: 10, maxBatchSize: 5 }), OutOfRangeError, /^SmartBatcher minBatchSize \(10\) must be <= maxBatchSize \(5\)/);
+  await refused(() => new SmartBatcher(p, { targetLatencyMs: 5, minBatchSize: 2, maxBatchSize: 4, initialBatchSize: 5 }), OutOfRangeError, /initialBatchSize \(5\) must be an integer from 2 to 4/);
+  const ok = new SmartBatcher(p, { targetLatencyMs: 5, minBatchSize: 2000, maxBatchSize: 4000 });
+  assert.equal(ok.batchSize, 2000);
+});
+
+test('bigints, symbols, strings and null are not numbers; null is not an options object', async () => {
+  const p = async (x: number[]) => x;
+  for (const bad of [null, [], 'fast', 5]) {
+    await refused(() => new SmartBatcher(p, bad as never), InvalidArgumentError, /^SmartBatcher options must be an object when given/);
+  }
+  for (const option of ['targetLatencyMs', 'minBatchSize', 'maxBatchSize', 'initialBatchSize', 'maxDelayMs', 'maxQueue', 'maxConcurrentBatches', 'additiveStep', 'decreaseFactor']) {
+    for (const bad of ['5', 10n, Symbol('n'), null, true]) {
+      await refused(() => new SmartBatcher(p, { targetLatencyMs: 5, [option]: bad }), InvalidArgumentError, new RegExp(`^SmartBatcher ${option} must be `));
+    }
+  }
+  await refused(() => new SmartBatcher(p, { targetLatencyMs: 5, maxDelayMs: 2 ** 31 }), OutOfRangeError, /^SmartBatcher maxDelayMs \(2147483648\) must be an integer from 0 to 2\^31 - 1 \(Node timers/);
+  await refused(() => new SmartBatcher(p, { targetLatencyMs: Infinity }), OutOfRangeError, /targetLatencyMs \(Infinity\)/);
+  await refused(() => new SmartBatcher(p, { targetLatencyMs: 5, onFull: 5 as never }), InvalidArgumentError, /^SmartBatcher onFull must be one of "wait", "reject", got 5/);
+  await refused(() => new SmartBatcher(p, { targetLatencyMs: 5, name: 'writer', maxQueue: 0 }), OutOfRangeError, /^SmartBatcher "writer" maxQueue \(0\)/);
+});
+
+test('a clock that returns junk or throws cannot break a batch', async () => {
+  for (const now of [() => Number.NaN, () => 10n, () => '5', () => Infinity, () => { throw new Error('clock'); }]) {
+    const b = new SmartBatcher(async (items: number[]) => items.map((x) => x + 1), {
+      targetLatencyMs: 10, minBatchSize: 2, maxBatchSize: 2, maxDelayMs: 0, now: now as () => number,
+    });
+    const out = await withLoopAlive(() => Promise.race([
+      Promise.all([b.add(1), b.add(2), b.add(3)]),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`clock ${now}: adds did not settle`)), 5_000).unref()),
+    ]));
+    assert.deepEqual(out, [2, 3, 4]);
+    assert.equal(b.stats().latencyMs.max, 0);
+    await b.close();
+  }
 });
 
 test('every add settles like a naive model, with batches within the adaptive bounds (property)', async () => {
