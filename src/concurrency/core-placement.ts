@@ -26,9 +26,19 @@
  *
  * Load is a snapshot (for example the number of threads already pinned per CPU,
  * or a utilisation ratio); missing CPUs count as 0.
+ *
+ * Bad input. Everything is checked before planning, with typed errors naming
+ * `planCorePlacement`, the parameter, the value and the rule; nothing is
+ * coerced (`'0'` is not CPU 0). A topology, typically from `readCpuTopology`
+ * but possibly hand-built, must hold what `readCpuTopology` guarantees:
+ * `cpus` distinct integers 0 to MAX_CPU_ID, `nodes` objects with distinct
+ * integer ids and non-empty CPU lists that partition `cpus` (every CPU in
+ * exactly one node). Explicit lists hold numbers, each one of `topology.cpus`;
+ * load values are finite numbers >= 0.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import type { CpuTopology, NumaNode } from './cpu-topology.ts';
+import { checkArray, checkNumber, checkOptions } from '../validate.ts';
+import { MAX_CPU_ID, type CpuTopology, type NumaNode } from './cpu-topology.ts';
 
 /** Most threads {@link planCorePlacement} accepts in one plan. @example MAX_PLACEMENT_THREADS === 65536 */
 export const MAX_PLACEMENT_THREADS = 65536;
@@ -54,28 +64,57 @@ function loadFunction(load: CpuLoad | undefined): (cpu: number) => number {
   let raw: (cpu: number) => unknown;
   if (load === undefined) return () => 0;
   if (typeof load === 'function') raw = load;
-  else if (load instanceof Map) raw = (cpu) => load.get(cpu) ?? 0;
+  else if (load instanceof Map) raw = (cpu) => (load.has(cpu) ? load.get(cpu) : 0);
   else throw new InvalidArgumentError(`planCorePlacement option load must be a function or a Map, got ${describe(load)}`);
-  return (cpu) => {
-    const v = raw(cpu);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      throw new OutOfRangeError(`planCorePlacement load of CPU ${cpu} (${describe(v)}) must be a finite number >= 0`);
-    }
-    return v;
-  };
+  return (cpu) => checkNumber(C, `load of CPU ${cpu}`, raw(cpu), { min: 0 });
 }
 
-function validateTopology(topology: CpuTopology): void {
-  if (topology === null || typeof topology !== 'object' || !Array.isArray(topology.nodes) || !Array.isArray(topology.cpus)) {
-    throw new InvalidArgumentError(`planCorePlacement topology must be a CpuTopology, got ${describe(topology)}`);
+const C = 'planCorePlacement';
+const CPU_RULE = { integer: true, min: 0, max: MAX_CPU_ID } as const;
+
+/** Checks a topology holds what readCpuTopology guarantees (see the design note), before any planning. */
+function validateTopology(topology: unknown): asserts topology is CpuTopology {
+  if (typeof topology !== 'object' || topology === null || Array.isArray(topology)) {
+    throw new InvalidArgumentError(`${C} topology must be a CpuTopology ({ cpus, nodes }), got ${describe(topology)}`);
   }
-  if (topology.nodes.length === 0 || topology.cpus.length === 0) {
-    throw new OutOfRangeError('planCorePlacement topology must have at least one node and one CPU');
+  const t = topology as { cpus?: unknown; nodes?: unknown };
+  const cpus = checkArray<unknown>(C, 'topology.cpus', t.cpus);
+  const nodes = checkArray<unknown>(C, 'topology.nodes', t.nodes);
+  if (nodes.length === 0 || cpus.length === 0) {
+    throw new OutOfRangeError(`${C} topology must have at least one node and one CPU, got ${cpus.length} CPUs in ${nodes.length} nodes`);
   }
-  for (const n of topology.nodes) {
-    if (!Array.isArray(n.cpus) || n.cpus.length === 0) {
-      throw new OutOfRangeError(`planCorePlacement topology node ${describe(n.id)} must have at least one CPU`);
+  const all = new Set<number>();
+  for (let i = 0; i < cpus.length; i++) {
+    const cpu = checkNumber(C, `topology.cpus[${i}]`, cpus[i], CPU_RULE);
+    if (all.has(cpu)) throw new OutOfRangeError(`${C} topology.cpus must not repeat a CPU, got ${cpu} twice`);
+    all.add(cpu);
+  }
+  const ids = new Set<number>();
+  const owner = new Map<number, number>();
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (typeof n !== 'object' || n === null || Array.isArray(n)) {
+      throw new InvalidArgumentError(`${C} topology.nodes[${i}] must be an object { id, cpus }, got ${describe(n)}`);
     }
+    const node = n as { id?: unknown; cpus?: unknown };
+    const id = checkNumber(C, `topology.nodes[${i}].id`, node.id, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+    if (ids.has(id)) throw new OutOfRangeError(`${C} topology.nodes must not repeat a node id, got ${id} twice`);
+    ids.add(id);
+    const list = checkArray<unknown>(C, `topology.nodes[${i}].cpus`, node.cpus);
+    if (list.length === 0) throw new OutOfRangeError(`${C} topology node ${id} must have at least one CPU`);
+    for (let j = 0; j < list.length; j++) {
+      const cpu = checkNumber(C, `topology.nodes[${i}].cpus[${j}]`, list[j], CPU_RULE);
+      if (!all.has(cpu)) throw new OutOfRangeError(`${C} CPU ${cpu} of topology node ${id} must be one of topology.cpus`);
+      const other = owner.get(cpu);
+      if (other !== undefined) {
+        throw new OutOfRangeError(`${C} CPU ${cpu} must be in one topology node, got it in node ${other} and node ${id}`);
+      }
+      owner.set(cpu, id);
+    }
+  }
+  if (owner.size !== all.size) {
+    const orphan = [...all].find((c) => !owner.has(c));
+    throw new OutOfRangeError(`${C} topology CPU ${orphan} must be in one of the nodes (the nodes must partition topology.cpus)`);
   }
 }
 
@@ -143,7 +182,10 @@ function explicitPlan(topology: CpuTopology, threads: number, lists: readonly (r
     if (list.length === 0) {
       throw new OutOfRangeError(`planCorePlacement CPU list of thread ${t} must not be empty`);
     }
-    for (const cpu of list) {
+    for (const cpu of list as readonly unknown[]) {
+      if (typeof cpu !== 'number') {
+        throw new InvalidArgumentError(`planCorePlacement CPU list of thread ${t} must hold CPU numbers, got ${describe(cpu)}`);
+      }
       if (!allowed.has(cpu)) {
         throw new OutOfRangeError(
           `planCorePlacement CPU ${describe(cpu)} of thread ${t} must be one of the allowed CPUs (${allowedText(topology)})`,
@@ -174,17 +216,11 @@ export function planCorePlacement(
   topology: CpuTopology,
   threads: number,
   policy: PlacementPolicy,
-  options: CorePlacementOptions = {},
+  options?: CorePlacementOptions,
 ): number[][] {
   validateTopology(topology);
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_PLACEMENT_THREADS) {
-    throw new OutOfRangeError(
-      `planCorePlacement threads (${describe(threads)}) must be an integer from 1 to ${MAX_PLACEMENT_THREADS}`,
-    );
-  }
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(`planCorePlacement options must be an object, got ${describe(options)}`);
-  }
+  checkNumber(C, 'threads', threads, { integer: true, min: 1, max: MAX_PLACEMENT_THREADS });
+  const o = checkOptions<CorePlacementOptions>(C, 'options', options);
   if (Array.isArray(policy)) return explicitPlan(topology, threads, policy);
   if (typeof policy !== 'string' || !POLICIES.includes(policy)) {
     throw new InvalidArgumentError(
@@ -192,7 +228,7 @@ export function planCorePlacement(
     );
   }
   // Read each CPU's load once, so a load function is called a bounded number of times and sorts stay consistent.
-  const loadOf = loadFunction(options.load);
+  const loadOf = loadFunction(o.load);
   const loads = new Map<number, number>();
   for (const node of topology.nodes) for (const c of node.cpus) loads.set(c, loadOf(c));
   if (policy === 'numa') return numaPlan(topology, threads, loads);

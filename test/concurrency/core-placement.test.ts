@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { CpuTopology } from '../../src/concurrency/cpu-topology.ts';
 import { planCorePlacement, type PlacementPolicyName } from '../../src/concurrency/core-placement.ts';
-import { ErrorCode } from '../../src/errors.ts';
+import { ErrorCode, InvalidArgumentError, OutOfRangeError } from '../../src/errors.ts';
 
 function topology(nodes: number[][], ids?: number[]): CpuTopology {
   return {
@@ -63,7 +63,11 @@ test('explicit lists are validated and normalised', () => {
   assert.throws(() => planCorePlacement(TWO, 2, [[0], [9]]), err(/CPU 9 of thread 1/));
   assert.throws(() => planCorePlacement(TWO, 2, [[0], []]), err(/thread 1 must not be empty/));
   assert.throws(() => planCorePlacement(TWO, 3, [[0], [1]]), err(/2 CPU lists.*\(3\)/));
-  assert.throws(() => planCorePlacement(TWO, 1, [['0' as unknown as number]]), err(/CPU "0" of thread 0/));
+  // No coercion: the string '0' is not CPU 0.
+  assert.throws(
+    () => planCorePlacement(TWO, 1, [['0' as unknown as number]]),
+    (e: unknown) => e instanceof InvalidArgumentError && /planCorePlacement CPU list of thread 0 must hold CPU numbers, got "0"/.test((e as Error).message),
+  );
 });
 
 test('bad arguments are rejected with typed errors naming the value', () => {
@@ -76,6 +80,58 @@ test('bad arguments are rejected with typed errors naming the value', () => {
   assert.throws(() => planCorePlacement(TWO, 1, 'spread', { load: 5 as unknown as Map<number, number> }), TypeError);
   assert.throws(() => planCorePlacement(topology([]), 1, 'spread'), RangeError);
   assert.throws(() => planCorePlacement(null as unknown as CpuTopology, 1, 'spread'), TypeError);
+});
+
+/** Asserts `fn` throws `type` with a message matching `re`. */
+function refused(fn: () => unknown, type: typeof InvalidArgumentError | typeof OutOfRangeError, re: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    assert.match((e as Error).message, re);
+    return true;
+  });
+}
+
+test('a malformed hand-built topology is refused typed, naming the field (it crashed or planned garbage)', () => {
+  const cases: [unknown, typeof InvalidArgumentError | typeof OutOfRangeError, RegExp][] = [
+    // Used to crash: "Cannot read properties of null (reading 'cpus')".
+    [{ cpus: [0, 1], nodes: [null], source: 'sysfs' }, InvalidArgumentError, /^planCorePlacement topology.nodes\[0\] must be an object \{ id, cpus \}, got null/],
+    [{ cpus: [0, 1], nodes: [{ id: 0, cpus: 'abc' }], source: 'sysfs' }, InvalidArgumentError, /^planCorePlacement topology.nodes\[0\].cpus must be an array, got "abc"/],
+    // Used to be planned: strings, NaN and duplicates as CPUs.
+    [{ cpus: ['0', '1'], nodes: [{ id: 0, cpus: ['0', '1'] }], source: 'sysfs' }, InvalidArgumentError, /^planCorePlacement topology.cpus\[0\] must be an integer from 0 to 8191, got "0"/],
+    [{ cpus: [0, Number.NaN], nodes: [{ id: 0, cpus: [0, Number.NaN] }], source: 'sysfs' }, OutOfRangeError, /topology.cpus\[1\] \(NaN\)/],
+    [{ cpus: [0, 1], nodes: [{ id: 0, cpus: [0, 1] }, { id: 1, cpus: [1] }], source: 'sysfs' }, OutOfRangeError, /CPU 1 must be in one topology node, got it in node 0 and node 1/],
+    [{ cpus: [0, 1], nodes: [{ id: 0, cpus: [0, 5] }], source: 'sysfs' }, OutOfRangeError, /CPU 5 of topology node 0 must be one of topology.cpus/],
+    [{ cpus: [0, 1], nodes: [{ id: 0, cpus: [0] }], source: 'sysfs' }, OutOfRangeError, /topology CPU 1 must be in one of the nodes/],
+    [{ cpus: [0, 0], nodes: [{ id: 0, cpus: [0] }], source: 'sysfs' }, OutOfRangeError, /topology.cpus must not repeat a CPU, got 0 twice/],
+    [{ cpus: [0, 1], nodes: [{ id: 0, cpus: [0] }, { id: 0, cpus: [1] }], source: 'sysfs' }, OutOfRangeError, /must not repeat a node id, got 0 twice/],
+    [{ cpus: [0], nodes: [{ id: '0', cpus: [0] }], source: 'sysfs' }, InvalidArgumentError, /topology.nodes\[0\].id must be an integer/],
+    [{ cpus: [0], nodes: [{ id: 10n, cpus: [0] }], source: 'sysfs' }, InvalidArgumentError, /topology.nodes\[0\].id must be an integer.*got 10n/],
+    [{ cpus: 5, nodes: [] }, InvalidArgumentError, /^planCorePlacement topology.cpus must be an array, got 5/],
+    [[], InvalidArgumentError, /^planCorePlacement topology must be a CpuTopology/],
+  ];
+  for (const [topo, type, re] of cases) {
+    for (const policy of ['spread', 'compact', 'numa', [[0]]] as const) refused(() => planCorePlacement(topo as CpuTopology, 1, policy), type, re);
+  }
+});
+
+test('threads, policy, options and load refuse non-numbers and null typed, without coercion', () => {
+  for (const threads of ['2', 2n, Symbol('t'), null, true, [2]]) {
+    refused(() => planCorePlacement(TWO, threads as never, 'spread'), InvalidArgumentError, /^planCorePlacement threads must be an integer from 1 to 65536, got /);
+  }
+  refused(() => planCorePlacement(TWO, 2 ** 53, 'spread'), OutOfRangeError, /threads \(9007199254740992\) must be an integer from 1 to 65536/);
+  // Used to crash on `options.load` of null.
+  for (const options of [null, 5, 'spread', []]) {
+    refused(() => planCorePlacement(TWO, 1, 'spread', options as never), InvalidArgumentError, /^planCorePlacement options must be an object when given, got /);
+  }
+  for (const policy of [null, 5, undefined, 'SPREAD']) {
+    refused(() => planCorePlacement(TWO, 1, policy as never), InvalidArgumentError, /^planCorePlacement policy .* must be 'spread', 'compact', 'numa' or an array of CPU lists/);
+  }
+  refused(() => planCorePlacement(TWO, 1, ['0' as never]), InvalidArgumentError, /CPU list of thread 0 must be an array, got "0"/);
+  refused(() => planCorePlacement(TWO, 1, [[1n as never]]), InvalidArgumentError, /CPU list of thread 0 must hold CPU numbers, got 1n/);
+  // A load of '5' is not 5, a null in a map is not 0.
+  refused(() => planCorePlacement(TWO, 1, 'spread', { load: () => '5' as never }), InvalidArgumentError, /^planCorePlacement load of CPU 0 must be a number >= 0, got "5"/);
+  refused(() => planCorePlacement(TWO, 1, 'spread', { load: new Map([[2, null as never]]) }), InvalidArgumentError, /load of CPU 2 must be a number >= 0, got null/);
+  refused(() => planCorePlacement(TWO, 1, 'spread', { load: () => Infinity }), OutOfRangeError, /load of CPU 0 \(Infinity\)/);
 });
 
 // Random topologies: 1-4 nodes of 1-6 CPUs with non-contiguous ids, random loads.
