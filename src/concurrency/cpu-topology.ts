@@ -24,11 +24,20 @@
  * List syntax (`0-3,8,10-11`) follows the kernel's `cpulist` format; the
  * kernel's stride form (`0-8:2/4`) is never printed by sysfs or procfs and is
  * rejected, as is anything else the kernel would not print.
+ *
+ * Bad input. `parseCpuList` takes a string, `formatCpuList` an array of
+ * integers 0 to MAX_CPU_ID, `readCpuTopology` undefined or a plain object
+ * whose roots are non-empty strings without NUL bytes; anything else is a
+ * typed error naming the function, the parameter, the value and the rule. A
+ * root whose files exist but cannot be read (a directory where a file should
+ * be, no permission) or hold malformed lists is refused with an error naming
+ * the function and the file, never the raw `fs` error.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { checkArray, checkNumber, checkOptions, checkString } from '../validate.ts';
 
 /** Highest CPU number accepted by {@link parseCpuList} (the kernel's NR_CPUS ceiling is 8192). @example MAX_CPU_ID === 8191 */
 export const MAX_CPU_ID = 8191;
@@ -78,7 +87,9 @@ export function parseCpuList(text: string): number[] {
   }
   const body = text.trim();
   if (body === '') return [];
-  const seen = new Set<number>();
+  // One byte per possible CPU, ranges filled natively: a long list of wide
+  // ranges costs a memset each, not a loop per CPU.
+  const seen = new Uint8Array(MAX_CPU_ID + 1);
   for (const part of body.split(',')) {
     const m = ITEM.exec(part);
     if (m === null) {
@@ -94,16 +105,22 @@ export function parseCpuList(text: string): number[] {
     if (hi < lo) {
       throw new OutOfRangeError(`parseCpuList text ${describe(text)}: range ${describe(part)} must not be reversed`);
     }
-    for (let c = lo; c <= hi; c++) seen.add(c);
+    seen.fill(1, lo, hi + 1);
   }
-  return [...seen].sort((a, b) => a - b);
+  const out: number[] = [];
+  for (let c = 0; c <= MAX_CPU_ID; c++) if (seen[c] === 1) out.push(c);
+  return out;
 }
 
 /**
- * Renders CPU numbers in kernel list syntax, merging runs into ranges.
+ * Renders CPU numbers in kernel list syntax, merging runs into ranges (any
+ * order, repeats allowed). `cpus` must be an array of integers from 0 to
+ * {@link MAX_CPU_ID}; anything else throws `InvalidArgumentError`/`OutOfRangeError`.
  * @example formatCpuList([0, 1, 2, 3, 8, 10, 11]) // '0-3,8,10-11'
  */
 export function formatCpuList(cpus: readonly number[]): string {
+  const list = checkArray<unknown>('formatCpuList', 'cpus', cpus);
+  for (let i = 0; i < list.length; i++) checkNumber('formatCpuList', `cpus[${i}]`, list[i], { integer: true, min: 0, max: MAX_CPU_ID });
   const sorted = [...new Set(cpus)].sort((a, b) => a - b);
   const parts: string[] = [];
   for (let i = 0; i < sorted.length; ) {
@@ -120,26 +137,60 @@ function isMissing(e: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** Parses a file's list, naming the file in the error. */
+/** Parses a file's list, naming the function and the file in the error. */
 function parseFile(path: string, text: string): number[] {
   try {
     return parseCpuList(text);
   } catch (e) {
-    if (e instanceof OutOfRangeError) throw new OutOfRangeError(`${path}: ${e.message}`);
-    if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`${path}: ${e.message}`);
+    if (e instanceof OutOfRangeError) throw new OutOfRangeError(`readCpuTopology ${path}: ${e.message}`);
+    if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`readCpuTopology ${path}: ${e.message}`);
     throw e;
   }
 }
 
-function readAllowed(procRoot: string): number[] | null {
-  const path = join(procRoot, 'self', 'status');
-  let status: string;
+/** An `fs` failure other than "missing", as a typed error naming the root option and the file. */
+function unreadable(param: string, root: string, path: string, e: unknown): InvalidArgumentError {
+  const code = (e as { code?: unknown } | null)?.code;
+  const why = typeof code === 'string' ? code : e instanceof Error ? e.message : String(e);
+  return new InvalidArgumentError(`readCpuTopology ${param} (${describe(root)}): ${path} exists but could not be read (${why}); it must lead to readable ${param === 'procRoot' ? 'procfs' : 'sysfs'} files`);
+}
+
+/** Caps what is read of one file: a status or cpulist file is a few KiB; a root leading to a huge or endless file (/dev/zero) must not be read whole. */
+const MAX_FILE_BYTES = 1 << 20;
+
+/** Reads at most MAX_FILE_BYTES of `path`; null when it is missing. */
+function readSmall(param: string, root: string, path: string): string | null {
+  let fd: number;
   try {
-    status = readFileSync(path, 'utf8');
+    fd = openSync(path, 'r');
   } catch (e) {
     if (isMissing(e)) return null;
-    throw e;
+    throw unreadable(param, root, path, e);
   }
+  const buf = Buffer.allocUnsafe(MAX_FILE_BYTES + 1);
+  let len = 0;
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, len, buf.length - len, null);
+      if (n === 0) break;
+      len += n;
+      if (len > MAX_FILE_BYTES) {
+        throw new OutOfRangeError(`readCpuTopology ${param} (${describe(root)}): ${path} must be at most ${MAX_FILE_BYTES} bytes, like the kernel's files`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof OutOfRangeError) throw e;
+    throw unreadable(param, root, path, e);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString('utf8', 0, len);
+}
+
+function readAllowed(procRoot: string): number[] | null {
+  const path = join(procRoot, 'self', 'status');
+  const status = readSmall('procRoot', procRoot, path);
+  if (status === null) return null;
   const line = /^Cpus_allowed_list:[ \t]*(.*)$/m.exec(status);
   if (line === null) {
     throw new InvalidArgumentError(`readCpuTopology ${path} must contain a Cpus_allowed_list line`);
@@ -158,20 +209,15 @@ function readNodes(sysRoot: string, allowed: ReadonlySet<number>): NumaNode[] | 
     entries = readdirSync(dir);
   } catch (e) {
     if (isMissing(e)) return null;
-    throw e;
+    throw unreadable('sysRoot', sysRoot, dir, e);
   }
   const nodes: NumaNode[] = [];
   for (const name of entries) {
     const m = /^node(\d+)$/.exec(name);
     if (m === null) continue;
     const path = join(dir, name, 'cpulist');
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      if (isMissing(e)) continue; // a node without a cpulist has no CPUs
-      throw e;
-    }
+    const text = readSmall('sysRoot', sysRoot, path);
+    if (text === null) continue; // a node without a cpulist has no CPUs
     const cpus = parseFile(path, text).filter((c) => allowed.has(c));
     if (cpus.length > 0) nodes.push({ id: Number(m[1]), cpus });
   }
@@ -187,6 +233,13 @@ function readNodes(sysRoot: string, allowed: ReadonlySet<number>): NumaNode[] | 
   return out;
 }
 
+function rootOption(name: string, v: unknown, fallback: string): string {
+  if (v === undefined) return fallback;
+  const root = checkString('readCpuTopology', name, v, { nonEmpty: true });
+  if (root.includes('\0')) throw new InvalidArgumentError(`readCpuTopology ${name} (${describe(root)}) must be a path without NUL bytes`);
+  return root;
+}
+
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
@@ -198,16 +251,10 @@ function range(n: number): number[] {
  * const topo = readCpuTopology();
  * console.log(topo.source, topo.nodes.map((n) => `${n.id}: ${formatCpuList(n.cpus)}`));
  */
-export function readCpuTopology(options: ReadCpuTopologyOptions = {}): CpuTopology {
-  if (options === null || typeof options !== 'object') {
-    throw new InvalidArgumentError(`readCpuTopology options must be an object, got ${describe(options)}`);
-  }
-  const { sysRoot = '/sys', procRoot = '/proc' } = options;
-  for (const [name, v] of [['sysRoot', sysRoot], ['procRoot', procRoot]] as const) {
-    if (typeof v !== 'string' || v === '') {
-      throw new InvalidArgumentError(`readCpuTopology ${name} must be a non-empty string, got ${describe(v)}`);
-    }
-  }
+export function readCpuTopology(options?: ReadCpuTopologyOptions): CpuTopology {
+  const o = checkOptions<ReadCpuTopologyOptions>('readCpuTopology', 'options', options);
+  const sysRoot = rootOption('sysRoot', o.sysRoot, '/sys');
+  const procRoot = rootOption('procRoot', o.procRoot, '/proc');
   const allowed = readAllowed(procRoot);
   if (allowed === null) {
     const cpus = range(Math.max(1, availableParallelism()));

@@ -2,9 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { MAX_CPU_ID, formatCpuList, parseCpuList, readCpuTopology } from '../../src/concurrency/cpu-topology.ts';
-import { ErrorCode } from '../../src/errors.ts';
+import { ErrorCode, InvalidArgumentError, OutOfRangeError } from '../../src/errors.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/topology/', import.meta.url));
 function fixture(name: string): { sysRoot: string; procRoot: string } {
@@ -129,4 +132,72 @@ test('this machine: non-empty, sorted, each CPU < 1024, nodes partition the CPUs
   assert.deepEqual([...topo.cpus].sort((a, b) => a - b), topo.cpus);
   for (const c of topo.cpus) assert.ok(Number.isInteger(c) && c >= 0 && c < 1024, `cpu ${c}`);
   assert.deepEqual(topo.nodes.flatMap((n) => n.cpus).sort((a, b) => a - b), topo.cpus);
+});
+
+/** Asserts `fn` throws `type` with a message matching `re`. */
+function refused(fn: () => unknown, type: typeof InvalidArgumentError | typeof OutOfRangeError, re: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof type, `expected ${type.name}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    assert.match((e as Error).message, re);
+    return true;
+  });
+}
+
+test('formatCpuList refuses non-arrays and non-CPU entries typed (a string was split, NaN and -1 rendered)', () => {
+  for (const bad of ['0-3', 5, null, undefined, new Set([1]), { length: 1, 0: 1 }]) {
+    refused(() => formatCpuList(bad as never), InvalidArgumentError, /^formatCpuList cpus must be an array, got /);
+  }
+  for (const bad of ['1', 1n, null, Symbol('c'), [1]]) {
+    refused(() => formatCpuList([0, bad] as never), InvalidArgumentError, /^formatCpuList cpus\[1\] must be an integer from 0 to 8191, got /);
+  }
+  for (const bad of [Number.NaN, -1, 1.5, MAX_CPU_ID + 1, Infinity]) {
+    refused(() => formatCpuList([bad]), OutOfRangeError, /^formatCpuList cpus\[0\] \(.+\) must be an integer from 0 to 8191/);
+  }
+  assert.equal(formatCpuList([3, 3, 1, 2]), '1-3');
+});
+
+test('readCpuTopology refuses null options, non-strings and NUL bytes typed', () => {
+  for (const bad of [null, 5, '/sys', []]) {
+    refused(() => readCpuTopology(bad as never), InvalidArgumentError, /^readCpuTopology options must be an object when given, got /);
+  }
+  for (const name of ['sysRoot', 'procRoot']) {
+    for (const bad of [null, 7, 7n, Symbol('r'), '', ['/sys']]) {
+      refused(() => readCpuTopology({ [name]: bad }), InvalidArgumentError, new RegExp(`^readCpuTopology ${name} must be a non-empty string, got `));
+    }
+    // Used to reach fs and throw its untyped ERR_INVALID_ARG_VALUE.
+    refused(() => readCpuTopology({ [name]: '/proc\0x' }), InvalidArgumentError, new RegExp(`^readCpuTopology ${name} \\(".*"\\) must be a path without NUL bytes`));
+  }
+});
+
+test('a root whose files exist but cannot be read, or are huge, is refused typed naming the option and file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bh-topology-'));
+  try {
+    // self/status is a directory: fs used to throw an untyped EISDIR.
+    mkdirSync(join(dir, 'dirproc', 'self', 'status'), { recursive: true });
+    refused(() => readCpuTopology({ procRoot: join(dir, 'dirproc') }), InvalidArgumentError, /^readCpuTopology procRoot \(".*dirproc"\): .*status exists but could not be read \(EISDIR\)/);
+    // A node's cpulist is a directory.
+    mkdirSync(join(dir, 'proc', 'self'), { recursive: true });
+    writeFileSync(join(dir, 'proc', 'self', 'status'), 'Name:\tnode\nCpus_allowed_list:\t0-1\n');
+    mkdirSync(join(dir, 'sys', 'devices', 'system', 'node', 'node0', 'cpulist'), { recursive: true });
+    refused(() => readCpuTopology({ procRoot: join(dir, 'proc'), sysRoot: join(dir, 'sys') }), InvalidArgumentError, /^readCpuTopology sysRoot .*cpulist exists but could not be read \(EISDIR\)/);
+    // An endless file is not read whole.
+    if (process.platform === 'linux') {
+      mkdirSync(join(dir, 'zero', 'self'), { recursive: true });
+      symlinkSync('/dev/zero', join(dir, 'zero', 'self', 'status'));
+      refused(() => readCpuTopology({ procRoot: join(dir, 'zero') }), OutOfRangeError, /^readCpuTopology procRoot .*status must be at most 1048576 bytes/);
+    }
+    // A malformed list names the function, not only parseCpuList.
+    writeFileSync(join(dir, 'proc', 'self', 'status'), 'Cpus_allowed_list:\t0-x\n');
+    refused(() => readCpuTopology({ procRoot: join(dir, 'proc') }), InvalidArgumentError, /^readCpuTopology .*status: parseCpuList text/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('parseCpuList: a long list of wide ranges is normalised like a short one', () => {
+  const text = Array.from({ length: 2000 }, () => `0-${MAX_CPU_ID}`).join(',');
+  const cpus = parseCpuList(text);
+  assert.equal(cpus.length, MAX_CPU_ID + 1);
+  assert.equal(cpus[MAX_CPU_ID], MAX_CPU_ID);
+  assert.deepEqual(parseCpuList('9,3-4,3'), [3, 4, 9]);
 });
