@@ -309,6 +309,7 @@ export async function startNode(options?: NodeOptions): Promise<BlackholeNode> {
       if (res.writableFinished && current.get(socket) === res) current.delete(socket);
     });
     res.on('close', () => {
+      if (monitor.closed) return; // a socket destroyed by close() reports after the monitor has stopped
       if (!res.writableFinished) {
         if (!timedOut.has(socket)) monitor.increment('failures');
         return;
@@ -370,17 +371,13 @@ export async function startNode(options?: NodeOptions): Promise<BlackholeNode> {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res));
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
   server.on('timeout', (socket: Socket) => {
-    monitor.increment('timeouts');
+    if (!monitor.closed) monitor.increment('timeouts');
     socket.destroy();
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
-    if (timeout) {
-      timedOut.add(socket);
-      monitor.increment('timeouts');
-    } else {
-      monitor.increment('failures');
-    }
+    if (timeout) timedOut.add(socket);
+    if (!monitor.closed) monitor.increment(timeout ? 'timeouts' : 'failures');
     // A status line only where no response has started on this socket (never into the middle of one).
     const res = current.get(socket);
     if (socket.writable && (res === undefined || !res.headersSent)) {

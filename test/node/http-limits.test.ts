@@ -154,3 +154,99 @@ test('every bad startNode option is refused with a typed error naming it, and no
     await node.close();
   }
 });
+
+/** Opens a raw HTTP/1.1 request and returns the socket and everything it receives. */
+async function rawRequest(port: number, head: string): Promise<{ sock: Socket; received: () => string; closed: Promise<void> }> {
+  const sock = connect(port, '127.0.0.1');
+  let got = '';
+  sock.on('data', (d: Buffer) => (got += d.toString('latin1')));
+  sock.on('error', () => {});
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  await new Promise<void>((r) => sock.once('connect', () => r()));
+  sock.write(head);
+  return { sock, received: () => got, closed };
+}
+
+async function until(what: string, cond: () => boolean, boundMs = 15_000): Promise<void> {
+  const end = performance.now() + boundMs;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const chunk = (b: Buffer): Buffer => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
+
+test('chunked bodies are charged as they stream: past the budget 503 + Retry-After at once, past maxBodyBytes 413 at once; Expect: 100-continue is refused before the body', { timeout: 60_000 }, async () => {
+  const node = await startNode({ port: 0, maxBodyBytes: MiB, maxInflightBodyBytes: MiB, retryAfterSeconds: 2 });
+  try {
+    const head = 'POST /content/digest HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+    // A holds 768 KiB of the 1 MiB budget and stays open.
+    const a = await rawRequest(node.port, head);
+    const partA = Buffer.alloc(768 * 1024, 1);
+    a.sock.write(chunk(partA));
+    await until('A charged', () => node.budget.stats().inUseBytes >= 768 * 1024);
+    // B streams 512 KiB: it crosses the budget and is answered while still sending.
+    const b = await rawRequest(node.port, head);
+    b.sock.write(chunk(Buffer.alloc(512 * 1024, 2)));
+    await until('B answered', () => b.received().includes('\r\n\r\n{'));
+    assert.match(b.received(), /^HTTP\/1\.1 503 /);
+    assert.match(b.received(), /\r\nRetry-After: 2\r\n/i);
+    assert.match(b.received(), /maxInflightBodyBytes 1048576/);
+    b.sock.write('0\r\n\r\n'); // B's body ends: its response ends, the connection stays usable
+    await until('B ended', () => /\r\n\r\n\{[^}]*\}$/.test(b.received()));
+    // C declares a length that does not fit and asks for 100-continue: refused before sending a byte.
+    const c = await rawRequest(node.port, `POST /content/digest HTTP/1.1\r\nHost: x\r\nContent-Length: ${512 * 1024}\r\nExpect: 100-continue\r\n\r\n`);
+    await c.closed;
+    assert.match(c.received(), /^HTTP\/1\.1 503 /);
+    assert.doesNotMatch(c.received(), /100 Continue/);
+    // A finishes: 200 with the right digest, and the budget is back to zero.
+    a.sock.write(chunk(Buffer.alloc(1000, 3)));
+    a.sock.write('0\r\n\r\n');
+    await until('A answered', () => /\r\n\r\n\{.*\}$/.test(a.received()));
+    assert.match(a.received(), /^HTTP\/1\.1 200 /);
+    const digest = createHash('sha256').update(partA).update(Buffer.alloc(1000, 3)).digest('hex');
+    assert.equal(JSON.parse(a.received().split('\r\n\r\n')[1]!).digest, digest);
+    await until('budget released', () => node.budget.stats().inUseBytes === 0);
+    // Past maxBodyBytes while streaming: 413 before the body ends.
+    const d = await rawRequest(node.port, head);
+    d.sock.write(chunk(Buffer.alloc(MiB + 1, 4)));
+    await until('D answered', () => d.received().includes('\r\n\r\n{'));
+    assert.match(d.received(), /^HTTP\/1\.1 413 /);
+    // An accepted Expect: 100-continue upload gets its 100 first.
+    const e = await rawRequest(node.port, `POST /content/digest HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+    await until('100 Continue', () => e.received().startsWith('HTTP/1.1 100 Continue\r\n'));
+    e.sock.write('abc');
+    await e.closed;
+    assert.match(e.received(), /HTTP\/1\.1 200 /);
+    assert.ok(e.received().includes(createHash('sha256').update('abc').digest('hex')));
+    for (const x of [a, b, d]) x.sock.destroy();
+    await until('all released', () => node.budget.stats().inUseBytes === 0 && node.budget.stats().holders === 0);
+    assert.ok(node.budget.stats().blocks <= MiB / node.budget.stats().blockBytes, 'blocks never exceed the budget');
+  } finally {
+    await node.close();
+  }
+});
+
+test('BodyBudget: charges refuse past the limit without charging, release is idempotent, blocks are reused', async () => {
+  const { BodyBudget } = await import('../../src/node/body-budget.ts');
+  const budget = new BodyBudget(1000, 100);
+  const a = budget.open();
+  const b = budget.open();
+  assert.ok(a.charge(600));
+  assert.equal(b.charge(500), false, 'does not fit');
+  assert.deepEqual({ inUse: budget.stats().inUseBytes, rejected: budget.stats().rejected, holders: budget.stats().holders }, { inUse: 600, rejected: 1, holders: 1 });
+  assert.ok(b.charge(400));
+  const blocks = [a.block()!, a.block()!];
+  assert.equal(blocks[0]!.length, 100);
+  assert.ok(blocks[0]!.buffer instanceof SharedArrayBuffer);
+  a.release();
+  a.release();
+  assert.equal(a.charge(1), false, 'a released reservation charges nothing');
+  assert.deepEqual({ inUse: budget.stats().inUseBytes, holders: budget.stats().holders, free: budget.stats().freeBlocks }, { inUse: 400, holders: 1, free: 2 });
+  const again = b.block()!;
+  assert.ok(again.buffer === blocks[1]!.buffer || again.buffer === blocks[0]!.buffer, 'a freed block is reused');
+  assert.equal(budget.stats().blocks, 2);
+  b.release();
+  assert.deepEqual(budget.stats(), { limitBytes: 1000, inUseBytes: 0, peakBytes: 1000, holders: 0, rejected: 1, blockBytes: 100, blocks: 2, freeBlocks: 2 });
+});
