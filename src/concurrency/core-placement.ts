@@ -34,7 +34,9 @@
  * `cpus` distinct integers 0 to MAX_CPU_ID, `nodes` objects with distinct
  * integer ids and non-empty CPU lists that partition `cpus` (every CPU in
  * exactly one node). Explicit lists hold numbers, each one of `topology.cpus`;
- * load values are finite numbers >= 0.
+ * load values are finite numbers >= 0. A `'numa'` plan copies a whole node's
+ * list per thread, so threads x CPUs of the largest node is bounded by 2^24
+ * (a plan must not be able to exhaust the heap).
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { checkArray, checkNumber, checkOptions } from '../validate.ts';
@@ -154,7 +156,18 @@ function compactOrder(topology: CpuTopology, loads: ReadonlyMap<number, number>)
   return nodesById(topology).flatMap((node) => coresByLoad(node, loads));
 }
 
+/** Most CPU entries a 'numa' plan may hold in all (threads x CPUs per node): 2^24, about 128 MiB of lists. */
+const MAX_NUMA_PLAN_ENTRIES = 2 ** 24;
+
 function numaPlan(topology: CpuTopology, threads: number, loads: ReadonlyMap<number, number>): number[][] {
+  // Each thread gets its own copy of a whole node's list: bound the total before building it
+  // (65,536 threads on one 8,192-CPU node would be 2^29 entries and exhaust the heap).
+  const widest = Math.max(...topology.nodes.map((n) => n.cpus.length));
+  if (threads * widest > MAX_NUMA_PLAN_ENTRIES) {
+    throw new OutOfRangeError(
+      `planCorePlacement threads (${threads}) x CPUs of the largest node (${widest}) must be at most 2^24 CPU entries for the 'numa' policy; use fewer threads`,
+    );
+  }
   const nodes = nodesById(topology).map((node) => ({ node, mean: meanLoad(node, loads), count: 0 }));
   const plan: number[][] = [];
   for (let t = 0; t < threads; t++) {

@@ -134,6 +134,14 @@ test('threads, policy, options and load refuse non-numbers and null typed, witho
   refused(() => planCorePlacement(TWO, 1, 'spread', { load: () => Infinity }), OutOfRangeError, /load of CPU 0 \(Infinity\)/);
 });
 
+test("a 'numa' plan too large to build is refused typed instead of exhausting the heap", () => {
+  const big = topology([Array.from({ length: 8192 }, (_, i) => i)]);
+  refused(() => planCorePlacement(big, 65536, 'numa'), OutOfRangeError, /^planCorePlacement threads \(65536\) x CPUs of the largest node \(8192\) must be at most 2\^24 CPU entries for the 'numa' policy/);
+  // Within the bound it is built, and spread/compact (one CPU per thread) are not limited by node size.
+  assert.equal(planCorePlacement(big, 2048, 'numa').length, 2048);
+  assert.equal(planCorePlacement(big, 65536, 'spread').length, 65536);
+});
+
 // Random topologies: 1-4 nodes of 1-6 CPUs with non-contiguous ids, random loads.
 const arbCase = fc
   .record({
