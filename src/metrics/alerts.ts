@@ -102,7 +102,7 @@ export class AlertEngine {
   constructor(host: AlertHost, component = 'AlertEngine') {
     this.component = checkString('AlertEngine', 'component', component, { nonEmpty: true });
     if (host === null || typeof host !== 'object' || typeof host.readStat !== 'function' || typeof host.emit !== 'function') {
-      throw new InvalidArgumentError(`${this.component} host must be an object with readStat() and emit(), got ${describe(host)}`);
+      throw new InvalidArgumentError(`AlertEngine host must be an object with readStat() and emit(), got ${describe(host)}`);
     }
     this.host = host;
   }
@@ -125,6 +125,9 @@ export class AlertEngine {
     const hasBelow = rule.below !== undefined;
     if (hasAbove === hasBelow) throw new InvalidArgumentError(`${what} needs exactly one of above and below`);
     const trigger = checkNumber(what, hasAbove ? 'above' : 'below', hasAbove ? rule.above : rule.below);
+    // Both recovery levels are type-checked even when the rule's direction does not use one.
+    if (rule.recoverBelow !== undefined) checkNumber(what, 'recoverBelow', rule.recoverBelow);
+    if (rule.recoverAbove !== undefined) checkNumber(what, 'recoverAbove', rule.recoverAbove);
     let recover: number;
     if (hasAbove) {
       recover = rule.recoverBelow === undefined ? trigger - Math.abs(trigger) * 0.1 : checkNumber(what, 'recoverBelow', rule.recoverBelow);

@@ -275,27 +275,30 @@ export class LabelIndex<T> {
 
   /** The series for `labels` (an object with a value for every label name), created on first use. */
   get(labels: Labels): T {
-    if (typeof labels !== 'object' || labels === null) return this.miss(labels);
+    if (typeof labels !== 'object' || labels === null) return this._miss(labels);
     const names = this.names;
     const last = names.length - 1;
     let node = this.root;
     for (let i = 0; i < last; i++) {
       const v = labels[names[i]!];
-      // A missing label would otherwise match a series whose value is the string "undefined".
-      if (v == null) return this.miss(labels);
+      // A missing label would otherwise match a series whose value is the string "undefined";
+      // an object or symbol must not be turned into a key (it may even refuse to be).
+      const t = typeof v;
+      if (t !== 'string' && t !== 'number' && t !== 'boolean') return this._miss(labels);
       const next = node[v as string] as Node<T> | undefined;
-      if (next === undefined) return this.miss(labels);
+      if (next === undefined) return this._miss(labels);
       node = next;
     }
     const v = labels[names[last]!];
-    if (v == null) return this.miss(labels);
+    const t = typeof v;
+    if (t !== 'string' && t !== 'number' && t !== 'boolean') return this._miss(labels);
     const hit = node[v as string] as T | undefined;
-    if (hit === undefined) return this.miss(labels);
+    if (hit === undefined) return this._miss(labels);
     // A hit proves every declared label is there, not that no other is: count
     // the keys so an extra label throws (via miss) as it does on first use.
     let keys = 0;
     for (const _ in labels) keys++;
-    return keys === names.length ? hit : this.miss(labels);
+    return keys === names.length ? hit : this._miss(labels);
   }
 
   /**
@@ -303,11 +306,11 @@ export class LabelIndex<T> {
    * Validates `labels` like `get` does.
    */
   find(labels: Labels): T | undefined {
-    return this.byPairs.get(this.canonical(labels).pairs);
+    return this.byPairs.get(this._canonical(labels).pairs);
   }
 
   /** Validates a labels object and renders its canonical key. */
-  private canonical(labels: Labels): SeriesKey {
+  private _canonical(labels: Labels): SeriesKey {
     if (labels === null || typeof labels !== 'object') {
       throw new InvalidArgumentError(`${this.what} labels must be an object, got ${describe(labels)}`);
     }
@@ -330,8 +333,8 @@ export class LabelIndex<T> {
     return { values, pairs: renderLabelPairs(this.names, values) };
   }
 
-  private miss(labels: Labels): T {
-    const { values, pairs } = this.canonical(labels);
+  private _miss(labels: Labels): T {
+    const { values, pairs } = this._canonical(labels);
     let series = this.byPairs.get(pairs);
     if (series === undefined) {
       if (this.byPairs.size >= this.maxSeries) throw new CardinalityError(this.what, this.maxSeries);

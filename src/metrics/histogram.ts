@@ -211,8 +211,8 @@ export class Histogram {
     }
     this.counts = new Float64Array((bucketsNeeded + 1) * this.subBucketHalfCount);
     this.groups = new Float64Array(bucketsNeeded + 1);
-    this.topIndex = this.indexOf(highest);
-    this.limit = this.lowValueAt(this.topIndex) + this.widthValueAt(this.topIndex);
+    this.topIndex = this._indexOf(highest);
+    this.limit = this._lowValueAt(this.topIndex) + this._widthValueAt(this.topIndex);
   }
 
   /** Values recorded, overflow included. */
@@ -258,14 +258,14 @@ export class Histogram {
    */
   record(value: number): void {
     if (typeof value !== 'number' || !(value >= 0 && value < this.limit)) {
-      this.recordOutside(value, 1);
+      this._recordOutside(value, 1);
       return;
     }
-    const idx = this.indexOf(value);
+    const idx = this._indexOf(value);
     this.counts[idx]++;
     this.groups[idx >>> this.subBucketHalfCountMagnitude]++;
     if (idx > this.maxIndex) this.maxIndex = idx;
-    this.account(value, 1);
+    this._account(value, 1);
   }
 
   /**
@@ -274,40 +274,40 @@ export class Histogram {
    */
   recordMany(value: number, count: number): void {
     checkNumber(`Histogram "${this.name}" recordMany`, 'count', count, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
-    this.checkValue(value);
+    this._checkValue(value);
     if (count === 0) return;
     if (!(value < this.limit)) {
-      this.recordOutside(value, count);
+      this._recordOutside(value, count);
       return;
     }
-    this.addAt(this.indexOf(value), count);
-    this.account(value, count);
+    this._addAt(this._indexOf(value), count);
+    this._account(value, count);
   }
 
-  private checkValue(value: unknown): asserts value is number {
+  private _checkValue(value: unknown): asserts value is number {
     checkNumber(`Histogram "${this.name}"`, 'value', value, { min: 0 });
   }
 
-  private addAt(idx: number, count: number): void {
+  private _addAt(idx: number, count: number): void {
     this.counts[idx] += count;
     this.groups[idx >>> this.subBucketHalfCountMagnitude] += count;
     if (idx > this.maxIndex) this.maxIndex = idx;
   }
 
   /** Adds `count` at sub-bucket `idx`, dense or overflow. */
-  private addIndex(idx: number, count: number): void {
-    if (idx <= this.topIndex) this.addAt(idx, count);
-    else this.addOver(idx, count);
+  private _addIndex(idx: number, count: number): void {
+    if (idx <= this.topIndex) this._addAt(idx, count);
+    else this._addOver(idx, count);
   }
 
-  private addOver(idx: number, count: number): void {
+  private _addOver(idx: number, count: number): void {
     const had = this.over.get(idx);
     if (had === undefined) this.overKeys = null;
     this.over.set(idx, (had ?? 0) + count);
     this.overflowCount += count;
   }
 
-  private account(value: number, count: number): void {
+  private _account(value: number, count: number): void {
     if (this.n === 0) this.shift = value;
     this.n += count;
     if (value < this.minValue) this.minValue = value;
@@ -318,14 +318,14 @@ export class Histogram {
   }
 
   /** Slow path of `record`: refuses bad values, keeps overflow. */
-  private recordOutside(value: unknown, count: number): void {
-    this.checkValue(value);
-    this.addOver(this.anyIndex(value), count);
-    this.account(value, count);
+  private _recordOutside(value: unknown, count: number): void {
+    this._checkValue(value);
+    this._addOver(this._anyIndex(value), count);
+    this._account(value, count);
   }
 
   /** Counts index of a value below `limit` (units below 2^64). */
-  private indexOf(value: number): number {
+  private _indexOf(value: number): number {
     const u = Math.floor(value * this.scale);
     const half = this.subBucketHalfCountMagnitude;
     if (u < TWO_POW_32) {
@@ -338,8 +338,8 @@ export class Histogram {
   }
 
   /** Sub-bucket index of any finite value >= 0, past the dense range too. */
-  private anyIndex(value: number): number {
-    if (value * this.scale < TWO_POW_53) return this.indexOf(value);
+  private _anyIndex(value: number): number {
+    if (value * this.scale < TWO_POW_53) return this._indexOf(value);
     const e = exponentOf(value);
     const half = this.subBucketHalfCountMagnitude;
     const bucket = e - this.unitMagnitude - half;
@@ -348,7 +348,7 @@ export class Histogram {
   }
 
   /** Lowest value of the sub-bucket at `index`. */
-  private lowValueAt(index: number): number {
+  private _lowValueAt(index: number): number {
     let bucket = Math.floor(index / this.subBucketHalfCount) - 1;
     let sub = (index % this.subBucketHalfCount) + this.subBucketHalfCount;
     if (bucket < 0) {
@@ -359,14 +359,14 @@ export class Histogram {
   }
 
   /** Width (in value) of the sub-bucket at `index`. */
-  private widthValueAt(index: number): number {
+  private _widthValueAt(index: number): number {
     const bucket = Math.floor(index / this.subBucketHalfCount) - 1;
     return 2 ** ((bucket < 0 ? 0 : bucket) + this.unitMagnitude);
   }
 
   /** Upper end of the values equivalent to the sub-bucket at `index`, in whole units. */
-  private highValueAt(index: number): number {
-    return this.lowValueAt(index) + this.widthValueAt(index) - this.unit;
+  private _highValueAt(index: number): number {
+    return this._lowValueAt(index) + this._widthValueAt(index) - this.unit;
   }
 
   /**
@@ -375,10 +375,10 @@ export class Histogram {
    * @example h.equivalentRange(1000) // { low: 1000, high: 1001 } with the defaults
    */
   equivalentRange(value: number): { low: number; high: number } {
-    this.checkValue(value);
-    const idx = this.anyIndex(value);
-    const low = this.lowValueAt(idx);
-    return { low, high: low + this.widthValueAt(idx) };
+    this._checkValue(value);
+    const idx = this._anyIndex(value);
+    const low = this._lowValueAt(idx);
+    return { low, high: low + this._widthValueAt(idx) };
   }
 
   /**
@@ -386,10 +386,10 @@ export class Histogram {
    * @example h.percentile(99.9)
    */
   percentile(q: number): number {
-    this.checkQuantile(q);
+    this._checkQuantile(q);
     if (this.n === 0) return 0;
     if (q === 0) return this.minValue;
-    return this.valueAtRank(rankOf(q, this.n));
+    return this._valueAtRank(rankOf(q, this.n));
   }
 
   /**
@@ -398,35 +398,35 @@ export class Histogram {
    */
   percentiles(qs: readonly number[]): number[] {
     checkArray(`Histogram "${this.name}" percentiles`, 'qs', qs);
-    for (const q of qs) this.checkQuantile(q);
+    for (const q of qs) this._checkQuantile(q);
     const out = new Array<number>(qs.length);
     for (let k = 0; k < qs.length; k++) {
       const q = qs[k]!;
-      out[k] = this.n === 0 ? 0 : q === 0 ? this.minValue : this.valueAtRank(rankOf(q, this.n));
+      out[k] = this.n === 0 ? 0 : q === 0 ? this.minValue : this._valueAtRank(rankOf(q, this.n));
     }
     return out;
   }
 
-  private valueAtRank(rank: number): number {
+  private _valueAtRank(rank: number): number {
     const dense = this.n - this.overflowCount;
-    if (rank <= dense) return this.clamp(this.highValueAt(this.indexAtRank(rank)));
+    if (rank <= dense) return this._clamp(this._highValueAt(this._indexAtRank(rank)));
     // Among the overflow: walk its sub-buckets in order.
-    const keys = this.sortedOverKeys();
+    const keys = this._sortedOverKeys();
     let cumulative = dense;
     for (const k of keys) {
       cumulative += this.over.get(k)!;
-      if (cumulative >= rank) return this.clamp(this.highValueAt(k));
+      if (cumulative >= rank) return this._clamp(this._highValueAt(k));
     }
     return this.maxValue;
   }
 
-  private sortedOverKeys(): number[] {
+  private _sortedOverKeys(): number[] {
     if (this.overKeys === null) this.overKeys = [...this.over.keys()].sort((a, b) => a - b);
     return this.overKeys;
   }
 
   /** Index of the sub-bucket holding the value of 1-based `rank` (<= the dense count). */
-  private indexAtRank(rank: number): number {
+  private _indexAtRank(rank: number): number {
     const groups = this.groups;
     const counts = this.counts;
     const lastGroup = this.maxIndex >>> this.subBucketHalfCountMagnitude;
@@ -444,11 +444,11 @@ export class Histogram {
     return this.maxIndex;
   }
 
-  private clamp(v: number): number {
+  private _clamp(v: number): number {
     return v < this.minValue ? this.minValue : v > this.maxValue ? this.maxValue : v;
   }
 
-  private checkQuantile(q: unknown): void {
+  private _checkQuantile(q: unknown): void {
     checkNumber(`Histogram "${this.name}"`, 'percentile', q, { min: 0, max: 100 });
   }
 
@@ -464,14 +464,15 @@ export class Histogram {
     let c = 0;
     if (value >= this.limit) {
       c = this.n - this.overflowCount;
-      const idx = this.anyIndex(value);
-      for (const k of this.sortedOverKeys()) {
+      const idx = this._anyIndex(value);
+      for (const k of this._sortedOverKeys()) {
         if (k > idx) break;
         c += this.over.get(k)!;
       }
       return c;
     }
-    const last = Math.min(this.indexOf(value), this.maxIndex);
+    if (this.maxIndex < 0) return 0; // only overflow values, all above `value`
+    const last = Math.min(this._indexOf(value), this.maxIndex);
     const lastGroup = last >>> this.subBucketHalfCountMagnitude;
     for (let g = 0; g < lastGroup; g++) c += this.groups[g]!;
     const counts = this.counts;
@@ -490,13 +491,13 @@ export class Histogram {
     for (let i = 0; i <= this.maxIndex; i++) {
       const c = counts[i]!;
       if (c !== 0) {
-        const low = this.lowValueAt(i);
-        fn(low, low + this.widthValueAt(i), c);
+        const low = this._lowValueAt(i);
+        fn(low, low + this._widthValueAt(i), c);
       }
     }
-    for (const k of [...this.sortedOverKeys()]) {
-      const low = this.lowValueAt(k);
-      fn(low, low + this.widthValueAt(k), this.over.get(k)!);
+    for (const k of [...this._sortedOverKeys()]) {
+      const low = this._lowValueAt(k);
+      fn(low, low + this._widthValueAt(k), this.over.get(k)!);
     }
   }
 
@@ -516,10 +517,12 @@ export class Histogram {
       throw new InvalidArgumentError(`Histogram "${this.name}" merge other must be a Histogram, got ${describe(other)}`);
     }
     if (other.n === 0) return this;
-    if (other === this) return this.merge(this.copy());
+    if (other === this) return this.merge(this._copy());
     if (other.unitMagnitude === this.unitMagnitude && other.subBucketHalfCountMagnitude === this.subBucketHalfCountMagnitude) {
       const src = other.counts;
-      if (other.topIndex <= this.topIndex) {
+      if (other.maxIndex < 0) {
+        // Only overflow values: nothing dense to add (and -1 >>> n would be a huge group index).
+      } else if (other.topIndex <= this.topIndex) {
         const dst = this.counts;
         for (let i = 0; i <= other.maxIndex; i++) dst[i] += src[i]!;
         const lastGroup = other.maxIndex >>> this.subBucketHalfCountMagnitude;
@@ -528,16 +531,16 @@ export class Histogram {
       } else {
         for (let i = 0; i <= other.maxIndex; i++) {
           const c = src[i]!;
-          if (c !== 0) this.addIndex(i, c);
+          if (c !== 0) this._addIndex(i, c);
         }
       }
-      for (const [k, c] of other.over) this.addIndex(k, c);
+      for (const [k, c] of other.over) this._addIndex(k, c);
     } else {
       other.forEachBucket((low, high, count) => {
         let mid = low + (high - low) / 2;
         if (!Number.isFinite(mid)) mid = low;
-        if (mid < this.limit) this.addAt(this.indexOf(mid), count);
-        else this.addOver(this.anyIndex(mid), count);
+        if (mid < this.limit) this._addAt(this._indexOf(mid), count);
+        else this._addOver(this._anyIndex(mid), count);
       });
     }
     // Exact moments: re-express other's shifted sums around this shift.
@@ -557,7 +560,7 @@ export class Histogram {
   }
 
   /** A full copy (same configuration and values). */
-  private copy(): Histogram {
+  private _copy(): Histogram {
     return this.cloneEmpty().merge(this);
   }
 

@@ -205,7 +205,7 @@ class Entry<T> {
 
   series(labels: Labels | undefined): Series<T> {
     if (this.index === null) {
-      if (labels !== undefined) this.checkNoLabels(labels);
+      if (labels !== undefined) this._checkNoLabels(labels);
       return this.single!;
     }
     if (labels === undefined) {
@@ -219,13 +219,13 @@ class Entry<T> {
   /** The series of `labels` if it exists (reads never create series). */
   find(labels: Labels | undefined): Series<T> | undefined {
     if (this.index === null) {
-      if (labels !== undefined) this.checkNoLabels(labels);
+      if (labels !== undefined) this._checkNoLabels(labels);
       return this.single!;
     }
     return labels === undefined ? undefined : this.index.find(labels);
   }
 
-  private checkNoLabels(labels: Labels): void {
+  private _checkNoLabels(labels: Labels): void {
     if (typeof labels !== 'object' || labels === null) {
       throw new InvalidArgumentError(`PerformanceMonitor ${this.kind} "${this.name}" labels must be an object when given, got ${describe(labels)}`);
     }
@@ -307,8 +307,8 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * Optional: an undeclared metric takes the defaults on first use.
    */
   define(name: string, definition: MetricDefinition): this {
-    this.checkOpen();
-    this.checkName(name);
+    this._checkOpen();
+    this._checkName(name);
     const what = `PerformanceMonitor metric "${name}"`;
     const d = checkOptions(what, 'definition', definition);
     if (this.entries.has(name)) {
@@ -336,7 +336,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       checkNumber(`PerformanceMonitor tracked ${describe(name)}`, 'value', value, { min: 0 });
     }
     let e = this.entries.get(name) as Entry<WindowedHistogram> | undefined;
-    if (e === undefined || e.kind !== 'tracked') e = this.entry(name, 'tracked', labels) as Entry<WindowedHistogram>;
+    if (e === undefined || e.kind !== 'tracked') e = this._entry(name, 'tracked', labels) as Entry<WindowedHistogram>;
     e.series(labels).value.record(value);
   }
 
@@ -346,9 +346,9 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example const stop = monitor.startTimer('db.query'); await query(); stop();
    */
   startTimer(name: string, labels?: Labels): () => number {
-    this.checkOpen();
-    this.checkName(name);
-    this.checkLabelsShape(name, labels);
+    this._checkOpen();
+    this._checkName(name);
+    this._checkLabelsShape(name, labels);
     if (!this.entries.has(name) && !this.definitions.has(name)) this.definitions.set(name, { unit: 'ms' });
     const start = this.now();
     let done = false;
@@ -371,7 +371,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       checkNumber(`PerformanceMonitor counter ${describe(name)}`, 'increment', by, { min: 0 });
     }
     let e = this.entries.get(name) as Entry<WindowedCounter> | undefined;
-    if (e === undefined || e.kind !== 'counter') e = this.entry(name, 'counter', labels) as Entry<WindowedCounter>;
+    if (e === undefined || e.kind !== 'counter') e = this._entry(name, 'counter', labels) as Entry<WindowedCounter>;
     e.series(labels).value.add(by);
   }
 
@@ -384,19 +384,19 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       checkNumber(`PerformanceMonitor gauge ${describe(name)}`, 'value', value, { allowInfinity: true, note: '(not NaN)' });
     }
     let e = this.entries.get(name) as Entry<{ v: number }> | undefined;
-    if (e === undefined || e.kind !== 'gauge') e = this.entry(name, 'gauge', labels) as Entry<{ v: number }>;
+    if (e === undefined || e.kind !== 'gauge') e = this._entry(name, 'gauge', labels) as Entry<{ v: number }>;
     e.series(labels).value.v = value;
   }
 
   /** Slow path of the writes: creates the entry, or explains the kind clash. */
-  private entry(name: string, kind: Kind, labels: Labels | undefined): Entry<unknown> {
-    this.checkOpen();
+  private _entry(name: string, kind: Kind, labels: Labels | undefined): Entry<unknown> {
+    this._checkOpen();
     const existing = this.entries.get(name);
     if (existing !== undefined) {
       throw new InvalidArgumentError(`PerformanceMonitor metric "${name}" is a ${existing.kind}, not a ${kind}`);
     }
-    this.checkName(name);
-    this.checkLabelsShape(name, labels);
+    this._checkName(name);
+    this._checkLabelsShape(name, labels);
     const def = this.definitions.get(name) ?? {};
     let labelNames = def.labelNames ? [...def.labelNames] : labels ? Object.keys(labels).sort() : [];
     if (labelNames.length === 0 && labels && Object.keys(labels).length > 0) labelNames = Object.keys(labels).sort();
@@ -409,7 +409,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
           ? () => new WindowedCounter(this.ticker)
           : () => ({ v: 0 });
     const e = new Entry<unknown>(name, kind, def, labelNames, this.maxSeries, make);
-    const exposed = this.exposedName(name, kind, def.unit ?? 'none');
+    const exposed = this._exposedName(name, kind, def.unit ?? 'none');
     try {
       this.registry.reserve(exposed, kind === 'tracked' ? 'summary' : kind);
     } catch (err) {
@@ -421,7 +421,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     return e;
   }
 
-  private exposedName(name: string, kind: Kind, unit: MetricUnit): string {
+  private _exposedName(name: string, kind: Kind, unit: MetricUnit): string {
     let n = this.prefix + sanitize(name);
     if (kind === 'tracked' && unit === 'ms' && !n.endsWith('_seconds')) n += '_seconds';
     if (kind === 'tracked' && unit === 'bytes' && !n.endsWith('_bytes')) n += '_bytes';
@@ -429,14 +429,14 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     return n;
   }
 
-  private checkName(name: unknown): asserts name is string {
+  private _checkName(name: unknown): asserts name is string {
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidArgumentError(`PerformanceMonitor metric name must be a non-empty string, got ${describe(name)}`);
     }
   }
 
   /** A labels argument: undefined, or an object whose values are strings, numbers or booleans. */
-  private checkLabelsShape(name: string, labels: unknown): void {
+  private _checkLabelsShape(name: string, labels: unknown): void {
     if (labels === undefined) return;
     if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
       throw new InvalidArgumentError(`PerformanceMonitor metric ${describe(name)} labels must be an object when given, got ${describe(labels)}`);
@@ -450,27 +450,27 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
   }
 
   /** A read's name and labels: checked like a write's, so a bad read is refused rather than answered with null. */
-  private checkRead(name: unknown, labels: unknown): asserts name is string {
-    this.checkName(name);
-    this.checkLabelsShape(name, labels);
+  private _checkRead(name: unknown, labels: unknown): asserts name is string {
+    this._checkName(name);
+    this._checkLabelsShape(name, labels);
   }
 
-  private checkOpen(): void {
+  private _checkOpen(): void {
     if (this.isClosed) throw new ClosedError('PerformanceMonitor');
   }
 
   // ---------------------------------------------------------------- reads
 
-  private tracked(name: string): Entry<WindowedHistogram> | null {
+  private _tracked(name: string): Entry<WindowedHistogram> | null {
     const e = this.entries.get(name);
     return e !== undefined && e.kind === 'tracked' ? (e as Entry<WindowedHistogram>) : null;
   }
 
   /** Merged histogram of a tracked metric (one label set, or all of them), all time or window. */
-  private histogramOf(name: string, labels: Labels | undefined, window: boolean): Histogram | null {
-    this.checkOpen();
-    this.checkRead(name, labels);
-    const e = this.tracked(name);
+  private _histogramOf(name: string, labels: Labels | undefined, window: boolean): Histogram | null {
+    this._checkOpen();
+    this._checkRead(name, labels);
+    const e = this._tracked(name);
     if (e === null) return null;
     this.ticker.update();
     if (labels !== undefined || e.index === null) {
@@ -493,20 +493,20 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * that label set never seen: reads never create series).
    */
   getStats(name: string, labels?: Labels): MetricStats | null {
-    const h = this.histogramOf(name, labels, false);
+    const h = this._histogramOf(name, labels, false);
     return h === null ? null : statsOf(h);
   }
 
   /** Statistics over the sliding window (the last `windowMs`), like {@link getStats}. */
   getWindowStats(name: string, labels?: Labels): MetricStats | null {
-    const h = this.histogramOf(name, labels, true);
+    const h = this._histogramOf(name, labels, true);
     return h === null ? null : statsOf(h);
   }
 
   /** A counter's total and its per-second rate over the window (summed over label sets unless `labels`). */
   getCounter(name: string, labels?: Labels): { total: number; rate: number; windowTotal: number } | null {
-    this.checkOpen();
-    this.checkRead(name, labels);
+    this._checkOpen();
+    this._checkRead(name, labels);
     const e = this.entries.get(name);
     if (e === undefined || e.kind !== 'counter') return null;
     this.ticker.update();
@@ -528,8 +528,8 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
 
   /** A gauge's value (summed over label sets unless `labels`), or null if never set. */
   getGauge(name: string, labels?: Labels): number | null {
-    this.checkOpen();
-    this.checkRead(name, labels);
+    this._checkOpen();
+    this._checkRead(name, labels);
     const e = this.entries.get(name);
     if (e === undefined || e.kind !== 'gauge') return null;
     if (labels !== undefined) return (e as Entry<{ v: number }>).find(labels)?.value.v ?? null;
@@ -544,18 +544,18 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * of a gauge. `null` when there is no such metric or no data yet.
    */
   readStat(metric: string, stat: StatName, options?: { labels?: Labels; window?: boolean }): number | null {
-    this.checkOpen();
-    this.checkName(metric);
+    this._checkOpen();
+    this._checkName(metric);
     checkOneOf(`PerformanceMonitor readStat "${metric}"`, 'stat', stat, STAT_NAMES);
     const o = checkOptions(`PerformanceMonitor readStat "${metric}"`, 'options', options);
     if (o.window !== undefined && typeof o.window !== 'boolean') {
       throw new InvalidArgumentError(`PerformanceMonitor readStat "${metric}" options.window must be a boolean when given, got ${describe(o.window)}`);
     }
-    this.checkLabelsShape(metric, o.labels);
-    return this.readStatUnchecked(metric, stat, o);
+    this._checkLabelsShape(metric, o.labels);
+    return this._readStatUnchecked(metric, stat, o);
   }
 
-  private readStatUnchecked(metric: string, stat: StatName, options: { labels?: Labels; window?: boolean }): number | null {
+  private _readStatUnchecked(metric: string, stat: StatName, options: { labels?: Labels; window?: boolean }): number | null {
     const e = this.entries.get(metric);
     if (e === undefined) return null;
     if (e.kind === 'counter') {
@@ -564,7 +564,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       return stat === 'rate' ? c.rate : stat === 'total' ? c.total : stat === 'count' ? c.windowTotal : null;
     }
     if (e.kind === 'gauge') return stat === 'value' ? this.getGauge(metric, options.labels) : null;
-    const h = this.histogramOf(metric, options.labels, options.window !== false);
+    const h = this._histogramOf(metric, options.labels, options.window !== false);
     if (h === null || h.count === 0) return null;
     if (stat === 'rate') {
       const ms = this.ticker.coveredMs();
@@ -588,7 +588,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example monitor.register('blob_cache', cache)
    */
   register(name: string, source: StatsSource): void {
-    this.checkOpen();
+    this._checkOpen();
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidArgumentError(`PerformanceMonitor source name must be a non-empty string, got ${describe(name)}`);
     }
@@ -606,7 +606,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     return this.sources.delete(name);
   }
 
-  private pullSources(): Record<string, object> {
+  private _pullSources(): Record<string, object> {
     const out: Record<string, object> = {};
     for (const [name, src] of this.sources) {
       try {
@@ -622,7 +622,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
 
   /** Everything the monitor knows, as one plain object. */
   generateReport(): PerformanceReport {
-    this.checkOpen();
+    this._checkOpen();
     this.ticker.update();
     const report: PerformanceReport = {
       timestamp: Date.now(),
@@ -630,14 +630,14 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       metrics: {},
       counters: {},
       gauges: {},
-      sources: this.pullSources(),
+      sources: this._pullSources(),
     };
     for (const e of this.entries.values()) {
       if (e.kind === 'tracked') {
         const t = e as Entry<WindowedHistogram>;
         const m: PerformanceReport['metrics'][string] = {
-          window: statsOf(this.histogramOf(e.name, undefined, true)!),
-          all: statsOf(this.histogramOf(e.name, undefined, false)!),
+          window: statsOf(this._histogramOf(e.name, undefined, true)!),
+          all: statsOf(this._histogramOf(e.name, undefined, false)!),
         };
         if (t.index !== null) {
           m.series = [...t.all()].map((s) => ({ labels: labelsOf(s.key, t.labelNames), window: statsOf(s.value.window()) }));
@@ -661,11 +661,11 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * finds the previous report still running is skipped. Returns a stop function.
    */
   startAutoReporting(intervalMs: number, sink: ReportSink): () => void {
-    this.checkOpen();
+    this._checkOpen();
     checkTimerMs('PerformanceMonitor startAutoReporting', 'intervalMs', intervalMs, { min: 10 });
     checkFunction('PerformanceMonitor startAutoReporting', 'sink', sink);
     this.stopAutoReporting();
-    const timer = setInterval(() => void this.reportOnce(sink), intervalMs);
+    const timer = setInterval(() => void this._reportOnce(sink), intervalMs);
     timer.unref();
     this.reportTimer = timer;
     return () => {
@@ -681,7 +681,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
     }
   }
 
-  private async reportOnce(sink: ReportSink): Promise<void> {
+  private async _reportOnce(sink: ReportSink): Promise<void> {
     if (this.reporting || this.isClosed) return;
     this.reporting = true;
     try {
@@ -689,17 +689,17 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
       try {
         this.evaluateAlerts();
       } catch (err) {
-        this.fail(err);
+        this._fail(err);
       }
       await sink(this.generateReport());
     } catch (err) {
-      this.fail(err);
+      this._fail(err);
     } finally {
       this.reporting = false;
     }
   }
 
-  private fail(err: unknown): void {
+  private _fail(err: unknown): void {
     if (this.listenerCount('error') > 0) this.emit('error', err);
     else process.emitWarning(`PerformanceMonitor report sink failed: ${err instanceof Error ? err.message : String(err)}`, { code: 'BH_MONITOR_SINK' });
   }
@@ -713,7 +713,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example monitor.addAlert({ name: 'slow', metric: 'http.request', stat: 'p99', above: 250, recoverBelow: 200 })
    */
   addAlert(rule: AlertRule): void {
-    this.checkOpen();
+    this._checkOpen();
     this.alerts.add(rule);
   }
 
@@ -724,7 +724,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
 
   /** Evaluates every alert rule now; returns (and emits) the transitions. */
   evaluateAlerts(): AlertEvent[] {
-    this.checkOpen();
+    this._checkOpen();
     return this.alerts.evaluate();
   }
 
@@ -735,14 +735,14 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
 
   /** Evaluates alerts every `intervalMs` on an unref'd timer. Returns a stop function. */
   watchAlerts(intervalMs: number): () => void {
-    this.checkOpen();
+    this._checkOpen();
     checkTimerMs('PerformanceMonitor watchAlerts', 'intervalMs', intervalMs, { min: 10 });
     if (this.alertTimer !== null) clearInterval(this.alertTimer);
     const timer = setInterval(() => {
       try {
         this.evaluateAlerts();
       } catch (err) {
-        this.fail(err);
+        this._fail(err);
       }
     }, intervalMs);
     timer.unref();
@@ -760,14 +760,14 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * @example monitor.setBudget({ metric: 'http.request', stat: 'p95', max: 20 })
    */
   setBudget(budget: Budget): void {
-    this.checkOpen();
+    this._checkOpen();
     validateBudget('PerformanceMonitor setBudget', budget);
     this.budgets.push({ ...budget, labels: budget.labels === undefined ? undefined : { ...budget.labels } });
   }
 
   /** Every budget violation now (empty when all budgets hold). */
   checkBudgets(): BudgetViolation[] {
-    this.checkOpen();
+    this._checkOpen();
     return evaluateBudgets(this, this.budgets);
   }
 
@@ -781,7 +781,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
 
   /** The Prometheus exposition of the monitor's registry (the monitor's metrics included). */
   metrics(): string {
-    this.checkOpen();
+    this._checkOpen();
     return this.registry.metrics();
   }
 
@@ -807,7 +807,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
         for (const s of (e as Entry<{ v: number }>).all()) w.sample(name, s.block, s.value.v);
       }
     }
-    this.collectSources(w);
+    this._collectSources(w);
   }
 
   /**
@@ -815,7 +815,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
    * family, `<prefix>component_stat{component="cache",stat="l1.hits"}`: label
    * values are free-form, so any field name is exposable without clashes.
    */
-  private collectSources(w: ExpositionWriter): void {
+  private _collectSources(w: ExpositionWriter): void {
     if (this.sources.size === 0) return;
     const name = `${this.prefix}component_stat`;
     let lines = '';
@@ -830,7 +830,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
         }
       }
     };
-    for (const [component, stats] of Object.entries(this.pullSources())) walk(component, stats, '');
+    for (const [component, stats] of Object.entries(this._pullSources())) walk(component, stats, '');
     w.header(name, 'gauge', 'Numeric fields of registered components\' stats(), pulled at scrape time.');
     w.raw(lines);
   }

@@ -138,28 +138,28 @@ abstract class Metric<S> implements Collector {
     assertLabelNames(this.labelNames, what, reserved);
     const maxSeries = checkMaxSeries(o.maxSeries, what);
     this.index =
-      this.labelNames.length === 0 ? null : new LabelIndex(this.labelNames, what, maxSeries, (key) => this.makeSeries(key));
+      this.labelNames.length === 0 ? null : new LabelIndex(this.labelNames, what, maxSeries, (key) => this._makeSeries(key));
   }
 
   /** Subclasses call this last in their constructor: creates the series of an unlabelled metric. */
-  protected init(): void {
-    if (this.index === null) this.single = this.makeSeries({ values: [], pairs: '' });
+  protected _init(): void {
+    if (this.index === null) this.single = this._makeSeries({ values: [], pairs: '' });
   }
 
-  protected abstract makeSeries(key: SeriesKey): S;
+  protected abstract _makeSeries(key: SeriesKey): S;
   /** The family's TYPE. */
   abstract readonly type: MetricType;
-  protected abstract writeSeries(w: ExpositionWriter, s: S): void;
+  protected abstract _writeSeries(w: ExpositionWriter, s: S): void;
 
   /** The series of `labels` (created on first use); the only series when unlabelled. */
-  protected seriesOf(labels: Labels | undefined): S {
+  protected _seriesOf(labels: Labels | undefined): S {
     if (this.index !== null) return this.index.get(labels ?? NO_LABELS);
-    if (labels !== undefined) this.checkNoLabels(labels);
+    if (labels !== undefined) this._checkNoLabels(labels);
     return this.single!;
   }
 
   /** An unlabelled metric takes no labels (an empty object is fine). */
-  private checkNoLabels(labels: unknown): void {
+  private _checkNoLabels(labels: unknown): void {
     checkLabelsArg(this.what, labels);
     for (const k in labels as object) {
       throw new InvalidArgumentError(`${this.what} has no labels, got label ${describe(k)}`);
@@ -167,14 +167,18 @@ abstract class Metric<S> implements Collector {
   }
 
   /** Every series. */
-  protected allSeries(): Iterable<S> {
+  protected _allSeries(): Iterable<S> {
     return this.index === null ? [this.single!] : this.index.values();
   }
 
-  /** Writes HELP, TYPE and every series. */
+  /**
+   * Writes HELP, TYPE and every series into `w` (an ExpositionWriter).
+   * @example const w = new ExpositionWriter(); counter.collect(w); w.text();
+   */
   collect(w: ExpositionWriter): void {
+    if (!(w instanceof ExpositionWriter)) throw new InvalidArgumentError(`${this.what} collect w must be an ExpositionWriter, got ${describe(w)}`);
     w.header(this.name, this.type, this.help);
-    for (const s of this.allSeries()) this.writeSeries(w, s);
+    for (const s of this._allSeries()) this._writeSeries(w, s);
   }
 }
 
@@ -216,9 +220,9 @@ export class Counter extends Metric<CounterSeries> {
   readonly type = 'counter' as const;
   constructor(name: string, options: MetricOptions) {
     super('Counter', name, options, []);
-    this.init();
+    this._init();
   }
-  protected makeSeries(key: SeriesKey): CounterSeries {
+  protected _makeSeries(key: SeriesKey): CounterSeries {
     return new CounterSeries(key, this.what);
   }
   /**
@@ -227,23 +231,23 @@ export class Counter extends Metric<CounterSeries> {
    */
   inc(by = 1, labels?: Labels): void {
     if (typeof by !== 'number' || !(by >= 0 && by !== Infinity)) checkIncrement(this.what, by);
-    this.seriesOf(labels).value += by;
+    this._seriesOf(labels).value += by;
   }
   /**
    * The series of `labels`, to keep and increment without a lookup.
    * @example const hit = c.labels({ status: 'hit' }); hit.inc();
    */
   labels(labels: Labels): CounterSeries {
-    return this.seriesOf(labels);
+    return this._seriesOf(labels);
   }
   /**
    * Current value of the series of `labels`.
    * @example c.get({ status: 'hit' })
    */
   get(labels?: Labels): number {
-    return this.seriesOf(labels).value;
+    return this._seriesOf(labels).value;
   }
-  protected writeSeries(w: ExpositionWriter, s: CounterSeries): void {
+  protected _writeSeries(w: ExpositionWriter, s: CounterSeries): void {
     w.sample(this.name, s.labels, s.value);
   }
 }
@@ -296,9 +300,9 @@ export class Gauge extends Metric<GaugeSeries> {
     super('Gauge', name, options, []);
     const collect = options.collect;
     this.pull = collect === undefined ? undefined : checkFunction<(g: Gauge) => void>(this.what, 'collect', collect);
-    this.init();
+    this._init();
   }
-  protected makeSeries(key: SeriesKey): GaugeSeries {
+  protected _makeSeries(key: SeriesKey): GaugeSeries {
     return new GaugeSeries(key);
   }
   /**
@@ -307,7 +311,7 @@ export class Gauge extends Metric<GaugeSeries> {
    */
   set(value: number, labels?: Labels): void {
     if (typeof value !== 'number' || value !== value) checkGaugeValue(this.what, 'value', value, false);
-    this.seriesOf(labels).value = value;
+    this._seriesOf(labels).value = value;
   }
   /**
    * Adds `by` (a finite number, default 1) to the series of `labels`.
@@ -315,7 +319,7 @@ export class Gauge extends Metric<GaugeSeries> {
    */
   inc(by = 1, labels?: Labels): void {
     if (typeof by !== 'number' || !Number.isFinite(by)) checkGaugeValue(this.what, 'inc by', by, true);
-    this.seriesOf(labels).value += by;
+    this._seriesOf(labels).value += by;
   }
   /**
    * Subtracts `by` (a finite number, default 1) from the series of `labels`.
@@ -323,27 +327,28 @@ export class Gauge extends Metric<GaugeSeries> {
    */
   dec(by = 1, labels?: Labels): void {
     if (typeof by !== 'number' || !Number.isFinite(by)) checkGaugeValue(this.what, 'dec by', by, true);
-    this.seriesOf(labels).value -= by;
+    this._seriesOf(labels).value -= by;
   }
   /**
    * The series of `labels`, to keep and update without a lookup.
    * @example const s = g.labels({ pool: 'a' }); s.set(3);
    */
   labels(labels: Labels): GaugeSeries {
-    return this.seriesOf(labels);
+    return this._seriesOf(labels);
   }
   /**
    * Current value of the series of `labels`.
    * @example g.get()
    */
   get(labels?: Labels): number {
-    return this.seriesOf(labels).value;
+    return this._seriesOf(labels).value;
   }
   override collect(w: ExpositionWriter): void {
+    if (!(w instanceof ExpositionWriter)) throw new InvalidArgumentError(`${this.what} collect w must be an ExpositionWriter, got ${describe(w)}`);
     if (this.pull !== undefined) this.pull(this);
     super.collect(w);
   }
-  protected writeSeries(w: ExpositionWriter, s: GaugeSeries): void {
+  protected _writeSeries(w: ExpositionWriter, s: GaugeSeries): void {
     w.sample(this.name, s.labels, s.value);
   }
 }
@@ -428,9 +433,9 @@ export class BucketHistogram extends Metric<BucketHistogramSeries> {
     this.buckets = buckets;
     this.bounds = Float64Array.from(buckets);
     this.boundLabels = buckets.map((b) => formatValue(b));
-    this.init();
+    this._init();
   }
-  protected makeSeries(key: SeriesKey): BucketHistogramSeries {
+  protected _makeSeries(key: SeriesKey): BucketHistogramSeries {
     return new BucketHistogramSeries(key, this.bounds, `Histogram "${this.name}"`);
   }
   /**
@@ -439,16 +444,16 @@ export class BucketHistogram extends Metric<BucketHistogramSeries> {
    */
   observe(value: number, labels?: Labels): void {
     if (typeof value !== 'number' || !Number.isFinite(value)) checkObservation(this.what, value);
-    this.seriesOf(labels).observe(value);
+    this._seriesOf(labels).observe(value);
   }
   /**
    * The series of `labels`, to keep and observe without a lookup.
    * @example const s = h.labels({ route: '/blobs' }); s.observe(0.01);
    */
   labels(labels: Labels): BucketHistogramSeries {
-    return this.seriesOf(labels);
+    return this._seriesOf(labels);
   }
-  protected writeSeries(w: ExpositionWriter, s: BucketHistogramSeries): void {
+  protected _writeSeries(w: ExpositionWriter, s: BucketHistogramSeries): void {
     const prefix = s.pairs.length === 0 ? '{le="' : `{${s.pairs},le="`;
     let cumulative = 0;
     let lines = '';
@@ -481,6 +486,7 @@ export class SummarySeries {
    * @example series.observe(0.003)
    */
   observe(v: number): void {
+    if (typeof v !== 'number' || !(v >= 0 && v !== Infinity)) checkNumber('SummarySeries', 'value', v, { min: 0 });
     this.histogram.record(v);
   }
 }
@@ -522,9 +528,9 @@ export class Summary extends Metric<SummarySeries> {
     this.quantiles = quantiles;
     this.quantileLabels = quantiles.map((q) => formatValue(q));
     this.percents = quantiles.map((q) => q * 100);
-    this.init();
+    this._init();
   }
-  protected makeSeries(key: SeriesKey): SummarySeries {
+  protected _makeSeries(key: SeriesKey): SummarySeries {
     return new SummarySeries(key, new WindowedHistogram(this.ticker, this.histogramOptions));
   }
   /**
@@ -533,16 +539,16 @@ export class Summary extends Metric<SummarySeries> {
    */
   observe(value: number, labels?: Labels): void {
     if (typeof value !== 'number' || !(value >= 0 && value !== Infinity)) checkNumber(this.what, 'value', value, { min: 0 });
-    this.seriesOf(labels).histogram.record(value);
+    this._seriesOf(labels).histogram.record(value);
   }
   /**
    * The series of `labels`, to keep and observe without a lookup.
    * @example const s = summary.labels({ peer: 'a' }); s.observe(0.01);
    */
   labels(labels: Labels): SummarySeries {
-    return this.seriesOf(labels);
+    return this._seriesOf(labels);
   }
-  protected writeSeries(w: ExpositionWriter, s: SummarySeries): void {
+  protected _writeSeries(w: ExpositionWriter, s: SummarySeries): void {
     writeSummarySeries(w, this.name, s.pairs, s.histogram, this.quantileLabels, this.percents, 1);
   }
 
@@ -583,13 +589,13 @@ export class MetricRegistry {
    */
   reserve(name: string, type: MetricType): void {
     assertMetricName(name, 'MetricRegistry reserve');
-    if (!Object.hasOwn(SUFFIXES, type as PropertyKey)) {
+    if (typeof type !== 'string' || !Object.hasOwn(SUFFIXES, type)) {
       throw new BlackholeError(
         ErrorCode.METRIC_NAME,
         `MetricRegistry reserve "${name}" type ${describe(type)} is not one of ${Object.keys(SUFFIXES).join(', ')}`,
       );
     }
-    this.checkFree(name, type);
+    this._checkFree(name, type);
     for (const s of SUFFIXES[type]) this.sampleNames.set(name + s, name);
   }
 
@@ -602,7 +608,7 @@ export class MetricRegistry {
     return this.sampleNames.get(name) === name;
   }
 
-  private add<M extends Collector & { name: string; type: MetricType }>(kind: string, make: () => M): M {
+  private _add<M extends Collector & { name: string; type: MetricType }>(kind: string, make: () => M): M {
     const outer = building;
     building = 'MetricRegistry';
     let metric: M;
@@ -617,13 +623,13 @@ export class MetricRegistry {
     return metric;
   }
 
-  private precheck(kind: MetricType, name: string, options: unknown): void {
+  private _precheck(kind: MetricType, name: string, options: unknown): void {
     assertMetricName(name, `MetricRegistry ${kind}`);
     checkOptions(`MetricRegistry ${kind} "${name}"`, 'options', options as object);
     if (options === undefined) {
       throw new InvalidArgumentError(`MetricRegistry ${kind} "${name}" options must be an object with help, got undefined`);
     }
-    this.checkFree(name, kind);
+    this._checkFree(name, kind);
   }
 
   /**
@@ -631,8 +637,8 @@ export class MetricRegistry {
    * @example registry.counter('blobs_served_total', { help: 'Blobs served.', labelNames: ['status'] })
    */
   counter(name: string, options: MetricOptions): Counter {
-    this.precheck('counter', name, options);
-    return this.add('counter', () => new Counter(name, options));
+    this._precheck('counter', name, options);
+    return this._add('counter', () => new Counter(name, options));
   }
 
   /**
@@ -640,8 +646,8 @@ export class MetricRegistry {
    * @example registry.gauge('queue_depth', { help: 'Tasks queued.', collect: (g) => g.set(queue.length) })
    */
   gauge(name: string, options: MetricOptions & { collect?: (g: Gauge) => void }): Gauge {
-    this.precheck('gauge', name, options);
-    return this.add('gauge', () => new Gauge(name, options));
+    this._precheck('gauge', name, options);
+    return this._add('gauge', () => new Gauge(name, options));
   }
 
   /**
@@ -649,8 +655,8 @@ export class MetricRegistry {
    * @example registry.histogram('peer_rtt_seconds', { help: 'Round trip.', buckets: [0.001, 0.01, 0.1, 1] })
    */
   histogram(name: string, options: BucketHistogramOptions): BucketHistogram {
-    this.precheck('histogram', name, options);
-    return this.add('histogram', () => new BucketHistogram(name, options));
+    this._precheck('histogram', name, options);
+    return this._add('histogram', () => new BucketHistogram(name, options));
   }
 
   /**
@@ -659,13 +665,13 @@ export class MetricRegistry {
    * @example registry.summary('rpc_duration_seconds', { help: 'RPC time.', windowMs: 60_000 })
    */
   summary(name: string, options: SummaryOptions): Summary {
-    this.precheck('summary', name, options);
+    this._precheck('summary', name, options);
     const what = `MetricRegistry summary "${name}"`;
     const windowMs = options.windowMs === undefined ? 60_000 : checkTimerMs(what, 'windowMs', options.windowMs, { min: 10 });
     const slots = options.slots === undefined ? 6 : checkNumber(what, 'slots', options.slots, { integer: true, min: 2, max: 1000 });
     const key = `${windowMs}/${slots}`;
     const ticker = this.tickers.get(key) ?? new WindowTicker({ windowMs, slots, now: this.now });
-    const summary = this.add('summary', () => new Summary(name, options, ticker));
+    const summary = this._add('summary', () => new Summary(name, options, ticker));
     if (!this.tickers.has(key)) this.tickers.set(key, ticker.start());
     return summary;
   }
@@ -688,7 +694,7 @@ export class MetricRegistry {
   }
 
   /** Checks that `name` and its samples are free, before building the metric. */
-  private checkFree(name: string, type: MetricType): void {
+  private _checkFree(name: string, type: MetricType): void {
     for (const s of SUFFIXES[type]) {
       const owner = this.sampleNames.get(name + s);
       if (owner !== undefined) {

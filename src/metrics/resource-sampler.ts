@@ -371,16 +371,16 @@ export class ResourceSampler {
 
     this.delay = createHistogram();
     this.lastTickMs = performance.now();
-    this.delayTimer = setInterval(() => this.onDelayTick(), resolutionMs);
+    this.delayTimer = setInterval(() => this._onDelayTick(), resolutionMs);
     this.delayTimer.unref();
-    this.gcObserver = new PerformanceObserver((list) => this.onGc(list));
+    this.gcObserver = new PerformanceObserver((list) => this._onGc(list));
     this.gcObserver.observe({ entryTypes: ['gc'] });
 
     this.lastMs = now();
     this.lastCpu = process.cpuUsage();
     this.lastCpuTimes = cpuTimes();
     this.lastElu = performance.eventLoopUtilization();
-    this.lastProc = this.readProc();
+    this.lastProc = this._readProc();
   }
 
   /**
@@ -420,7 +420,7 @@ export class ResourceSampler {
 
     const eluNow = performance.eventLoopUtilization();
     const utilization = performance.eventLoopUtilization(eluNow, this.lastElu).utilization;
-    const eventLoop = this.readDelay(Number.isFinite(utilization) ? utilization : 0);
+    const eventLoop = this._readDelay(Number.isFinite(utilization) ? utilization : 0);
 
     const gc: GcSample = {
       count: this.gcCount,
@@ -436,7 +436,7 @@ export class ResourceSampler {
     this.gcCount = this.gcPauseMs = this.gcMaxPauseMs = 0;
     this.gcMinor = this.gcMajor = this.gcIncremental = this.gcWeakcb = 0;
 
-    const procNow = this.readProc();
+    const procNow = this._readProc();
     const disk = diskSample(this.lastProc, procNow, seconds);
     const network = networkSample(this.lastProc.net, procNow.net, seconds);
 
@@ -514,14 +514,14 @@ export class ResourceSampler {
   }
 
   /** Records how long since the previous run: resolution plus lateness, in ns. */
-  private onDelayTick(): void {
+  private _onDelayTick(): void {
     const t = performance.now();
     // record() takes integers >= 1; a sub-nanosecond gap cannot happen at >= 1 ms resolution.
     this.delay.record(Math.max(1, Math.round((t - this.lastTickMs) * 1e6)));
     this.lastTickMs = t;
   }
 
-  private onGc(list: PerformanceObserverEntryList): void {
+  private _onGc(list: PerformanceObserverEntryList): void {
     const entries = list.getEntries();
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i];
@@ -539,7 +539,7 @@ export class ResourceSampler {
   }
 
   /** Reads and resets the delay histogram (nanoseconds, resolution included). */
-  private readDelay(utilization: number): EventLoopSample {
+  private _readDelay(utilization: number): EventLoopSample {
     const h = this.delay;
     const count = h.count;
     if (count === 0) {
@@ -571,7 +571,7 @@ export class ResourceSampler {
     return sample;
   }
 
-  private readProc(): ProcReading {
+  private _readProc(): ProcReading {
     if (!this.readsProc) return NO_PROC;
     const root = this.procRoot;
     const io = readText(join(root, 'self', 'io'));

@@ -39,12 +39,12 @@ export class WindowedCounter {
    */
   add(by: number): void {
     if (typeof by !== 'number' || !(by >= 0 && by !== Infinity)) checkNumber('WindowedCounter', 'add by', by, { min: 0 });
-    if (this.epoch !== this.ticker.epoch) this.advance();
+    if (this.epoch !== this.ticker.epoch) this._advance();
     this.ring[this.epoch % this.ring.length] += by;
     this.total += by;
   }
 
-  private advance(): void {
+  private _advance(): void {
     const target = this.ticker.epoch;
     const n = this.ring.length;
     const steps = Math.min(target - this.epoch, n);
@@ -57,7 +57,7 @@ export class WindowedCounter {
    * @example c.windowSum()
    */
   windowSum(): number {
-    if (this.epoch !== this.ticker.epoch) this.advance();
+    if (this.epoch !== this.ticker.epoch) this._advance();
     let sum = 0;
     for (let i = 0; i < this.ring.length; i++) sum += this.ring[i]!;
     return sum;

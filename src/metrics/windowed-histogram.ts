@@ -50,13 +50,13 @@ export class WindowedHistogram {
    * @example h.record(3.2)
    */
   record(value: number): void {
-    if (this.epoch !== this.ticker.epoch) this.advance();
+    if (this.epoch !== this.ticker.epoch) this._advance();
     let h = this.current;
-    if (h === null) h = this.allocate();
+    if (h === null) h = this._allocate();
     h.record(value);
   }
 
-  private allocate(): Histogram {
+  private _allocate(): Histogram {
     const h = this.spare ?? this.retired.cloneEmpty();
     this.spare = null;
     this.ring[this.epoch % this.ring.length] = h;
@@ -65,7 +65,7 @@ export class WindowedHistogram {
   }
 
   /** Retires the slots of periods that left the window. */
-  private advance(): void {
+  private _advance(): void {
     const target = this.ticker.epoch;
     const n = this.ring.length;
     const steps = Math.min(target - this.epoch, n);
@@ -85,7 +85,7 @@ export class WindowedHistogram {
 
   /** Brings the ring up to the ticker's epoch without recording. */
   sync(): void {
-    if (this.epoch !== this.ticker.epoch) this.advance();
+    if (this.epoch !== this.ticker.epoch) this._advance();
   }
 
   /** The recent values (the last `slots` periods) merged into a scratch histogram: read it, don't keep it. */

@@ -69,3 +69,25 @@ test('statsOf turns a histogram into MetricStats', () => {
   assert.deepEqual([s.count, s.min, s.max, s.p50, s.p90, s.p95, s.p99, s.p999, s.sum], [100, 1, 100, 50, 90, 95, 99, 100, 5050]);
   assert.ok(Math.abs(s.mean - 50.5) < 1e-12);
 });
+
+test('exposition helpers refuse bad arguments; name checks name the caller-given component', async () => {
+  const { assertMetricName, assertLabelNames, escapeHelp, escapeLabelValue, formatValue, labelBlock, renderLabelPairs, ExpositionWriter } = await import('../../src/metrics/exposition.ts');
+  const { InvalidArgumentError, BlackholeError } = await import('../../src/errors.ts');
+  assert.throws(() => assertMetricName('1x', 'Counter'), (e: unknown) => e instanceof BlackholeError && /^Counter name "1x"/.test((e as Error).message));
+  assert.throws(() => assertMetricName('ok', 5 as never), (e: unknown) => e instanceof InvalidArgumentError && /^assertMetricName what/.test((e as Error).message));
+  assert.throws(() => assertLabelNames(['a-b'], 'Gauge "g"'), (e: unknown) => e instanceof BlackholeError && /^Gauge "g" label name "a-b"/.test((e as Error).message));
+  assert.throws(() => assertLabelNames('abc' as never, 'Gauge "g"'), (e: unknown) => e instanceof InvalidArgumentError && /Gauge "g" labelNames must be an array, got "abc"/.test((e as Error).message));
+  assert.throws(() => assertLabelNames(['a'], ''), /assertLabelNames what/);
+  assert.throws(() => escapeHelp(5 as never), /escapeHelp help must be a string, got 5/);
+  assert.throws(() => escapeLabelValue(Symbol('x') as never), /escapeLabelValue value must be a string, got a symbol/);
+  assert.throws(() => formatValue('5' as never), /formatValue v must be a number, got "5"/);
+  assert.equal(formatValue(-Infinity), '-Inf');
+  assert.throws(() => labelBlock(null as never), /labelBlock pairs/);
+  assert.throws(() => renderLabelPairs(['a'], ['x', 'y']), /renderLabelPairs values .* one value per name/);
+  assert.throws(() => renderLabelPairs(['a'], [1 as never]), /renderLabelPairs names\[0\] and values\[0\] must be strings/);
+  const w = new ExpositionWriter();
+  assert.throws(() => w.header('up', 'gauges' as never, 'x'), /ExpositionWriter header type/);
+  assert.throws(() => w.sample('up', '', '1' as never), /ExpositionWriter sample/);
+  assert.throws(() => w.raw(5 as never), /ExpositionWriter raw lines/);
+  assert.equal(w.text(), '', 'refused writes wrote nothing');
+});

@@ -442,3 +442,15 @@ test('percentileRank refuses bad input', () => {
   assert.throws(() => percentileRank(50, 0), OutOfRangeError);
   assert.throws(() => percentileRank('50' as never, 10), InvalidArgumentError);
 });
+
+test('a histogram holding only overflow values merges and counts correctly', () => {
+  const src = new Histogram({ highestTrackableValue: 1000 });
+  src.record(2 ** 53);
+  src.record(5000);
+  const dst = new Histogram({ highestTrackableValue: 1000 });
+  // Before the fix each merge walked 2^22 group indices (-1 >>> 10) and countAtOrBelow summed past the end (NaN).
+  for (let i = 0; i < 100; i++) dst.merge(src);
+  assert.deepEqual([dst.count, dst.overflow, dst.countAtOrBelow(10), dst.countAtOrBelow(5000)], [200, 200, 0, 100]);
+  assert.equal(src.countAtOrBelow(10), 0);
+  assert.ok(withinPrecision(dst, dst.percentile(50), 5000));
+});
