@@ -179,7 +179,11 @@ class Batch<I, R> {
   }
 }
 
-/** `Kind`, or `Kind "<name>"` for a named instance: argument errors always name the component. */
+/**
+ * The component named by a batcher's argument errors (internal: not re-exported
+ * from the index): `kind`, or `kind "<name>"` for a named instance.
+ * @example batcherLabel('AsyncBatcher', 'users') // 'AsyncBatcher "users"'
+ */
 export function batcherLabel(kind: string, name: string): string {
   return name === kind ? kind : `${kind} ${describe(name)}`;
 }
