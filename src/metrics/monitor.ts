@@ -226,7 +226,7 @@ class Entry<T> {
   }
 
   private _checkNoLabels(labels: Labels): void {
-    if (typeof labels !== 'object' || labels === null) {
+    if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
       throw new InvalidArgumentError(`PerformanceMonitor ${this.kind} "${this.name}" labels must be an object when given, got ${describe(labels)}`);
     }
     for (const k in labels) {

@@ -108,7 +108,7 @@ function checkKey(component: string, key: unknown): SeriesKey {
 
 /** Checks the `labels` argument of a write: undefined or an object. */
 function checkLabelsArg(what: string, labels: unknown): void {
-  if (labels !== undefined && (typeof labels !== 'object' || labels === null)) {
+  if (labels !== undefined && (typeof labels !== 'object' || labels === null || Array.isArray(labels))) {
     throw new InvalidArgumentError(`${what} labels must be an object when given, got ${describe(labels)}`);
   }
 }
@@ -518,9 +518,9 @@ export class Summary extends Metric<SummarySeries> {
     if (!(ticker instanceof WindowTicker)) throw new InvalidArgumentError(`${this.what} ticker must be a WindowTicker, got ${describe(ticker)}`);
     const hist: HistogramOptions = {
       name: this.what,
-      lowestDiscernibleValue: options.lowestDiscernibleValue ?? 1e-6,
-      highestTrackableValue: options.highestTrackableValue ?? 3600,
-      significantDigits: options.significantDigits ?? 2,
+      lowestDiscernibleValue: options.lowestDiscernibleValue === undefined ? 1e-6 : options.lowestDiscernibleValue,
+      highestTrackableValue: options.highestTrackableValue === undefined ? 3600 : options.highestTrackableValue,
+      significantDigits: options.significantDigits === undefined ? 2 : options.significantDigits,
     };
     new Histogram(hist); // validates the layout now, not at the first labelled observation
     this.ticker = ticker;

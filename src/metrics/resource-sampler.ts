@@ -344,19 +344,19 @@ export class ResourceSampler {
       options.eventLoopResolutionMs === undefined
         ? DEFAULT_RESOLUTION_MS
         : checkTimerMs('ResourceSampler', 'eventLoopResolutionMs', options.eventLoopResolutionMs, { min: 1, integer: true });
-    const includeLoopback = options.includeLoopback ?? false;
+    const includeLoopback = options.includeLoopback === undefined ? false : options.includeLoopback;
     if (typeof includeLoopback !== 'boolean') {
       throw new InvalidArgumentError(
         `ResourceSampler includeLoopback must be a boolean, got ${describe(includeLoopback)}`,
       );
     }
-    const procRoot = options.procRoot ?? '/proc';
+    const procRoot = options.procRoot === undefined ? '/proc' : options.procRoot;
     if (typeof procRoot !== 'string' || procRoot.length === 0) {
       throw new InvalidArgumentError(
         `ResourceSampler procRoot must be a non-empty string, got ${describe(procRoot)}`,
       );
     }
-    const now = options.now ?? (() => performance.now());
+    const now = options.now === undefined ? (() => performance.now()) : options.now;
     if (typeof now !== 'function') {
       throw new InvalidArgumentError(`ResourceSampler now must be a function, got ${describe(now)}`);
     }
