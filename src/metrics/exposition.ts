@@ -194,6 +194,23 @@ export function writeSummarySeries(
     checkNumber(fn, `percents[${i}]`, percents[i], { min: 0, max: 100 });
   }
   checkNumber(fn, 'divisor', divisor, { min: 0, minExclusive: true });
+  writeSummaryLines(w, name, pairs, histogram, quantileLabels, percents, divisor);
+}
+
+/**
+ * {@link writeSummarySeries} without the argument checks, for the registry
+ * and the monitor, whose arguments are built and checked once per metric
+ * (internal: not re-exported from the index).
+ */
+export function writeSummaryLines(
+  w: ExpositionWriter,
+  name: string,
+  pairs: string,
+  histogram: WindowedHistogram,
+  quantileLabels: readonly string[],
+  percents: readonly number[],
+  divisor: number,
+): void {
   const prefix = pairs.length === 0 ? '{quantile="' : `{${pairs},quantile="`;
   const window = histogram.window();
   const values = window.count === 0 ? null : window.percentiles(percents);

@@ -34,7 +34,7 @@ import {
   escapeLabelValue,
   formatValue,
   labelBlock,
-  writeSummarySeries,
+  writeSummaryLines,
   type Labels,
   type SeriesKey,
 } from './exposition.ts';
@@ -797,7 +797,7 @@ export class PerformanceMonitor extends EventEmitter implements Collector {
         w.header(name, 'summary', help);
         const divisor = e.definition.unit === 'ms' ? 1000 : 1;
         for (const s of (e as Entry<WindowedHistogram>).all()) {
-          writeSummarySeries(w, name, s.key.pairs, s.value, QUANTILE_LABELS, QUANTILE_PERCENTS, divisor);
+          writeSummaryLines(w, name, s.key.pairs, s.value, QUANTILE_LABELS, QUANTILE_PERCENTS, divisor);
         }
       } else if (e.kind === 'counter') {
         w.header(name, 'counter', help);

@@ -25,7 +25,7 @@ import {
   type Labels,
   type MetricType,
   type SeriesKey,
-  writeSummarySeries,
+  writeSummaryLines,
 } from './exposition.ts';
 import { Histogram, type HistogramOptions } from './histogram.ts';
 import { WindowTicker, type Clock } from './window-ticker.ts';
@@ -549,7 +549,7 @@ export class Summary extends Metric<SummarySeries> {
     return this._seriesOf(labels);
   }
   protected _writeSeries(w: ExpositionWriter, s: SummarySeries): void {
-    writeSummarySeries(w, this.name, s.pairs, s.histogram, this.quantileLabels, this.percents, 1);
+    writeSummaryLines(w, this.name, s.pairs, s.histogram, this.quantileLabels, this.percents, 1);
   }
 
 }
