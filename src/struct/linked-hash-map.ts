@@ -34,9 +34,15 @@
  * Capacity doubles when the slots run out (amortised O(1) set).
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { allocate } from '../validate.ts';
 
-/** Largest number of entries (slots) a LinkedHashMap allocates. */
-const MAX_CAPACITY = 2 ** 30;
+/**
+ * Largest number of entries (slots) a LinkedHashMap allocates: 2^24, the most
+ * entries V8's native Map holds ("Map maximum size exceeded" at 2^24). The
+ * old bound of 2^30 let `initialCapacity: 2 ** 28` reach V8's array limits
+ * and abort the whole process; anything above 2^24 could never be filled.
+ */
+const MAX_CAPACITY = 2 ** 24;
 
 /**
  * Options for {@link LinkedHashMap}.
@@ -45,7 +51,7 @@ const MAX_CAPACITY = 2 ** 30;
 export interface LinkedHashMapOptions {
   /** 'insertion' (default): order of first insertion. 'access': get/set move the entry to the newest end (LRU order). */
   order?: 'insertion' | 'access';
-  /** Slots allocated up front; an integer from 1 to 2^30. Default 16. Grows by doubling. */
+  /** Slots allocated up front; an integer from 1 to 2^24 (V8's Map limit). Default 16. Grows by doubling up to 2^24. */
   initialCapacity?: number;
 }
 
@@ -82,7 +88,7 @@ export class LinkedHashMap<K, V> implements Iterable<[K, V]> {
   private nextUnused: number;
 
   constructor(options: LinkedHashMapOptions = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`LinkedHashMap options must be an object, got ${describe(options)}`);
     }
     const order = options.order ?? 'insertion';
@@ -90,8 +96,11 @@ export class LinkedHashMap<K, V> implements Iterable<[K, V]> {
       throw new InvalidArgumentError(`LinkedHashMap order must be "insertion" or "access", got ${describe(order)}`);
     }
     const cap = options.initialCapacity ?? 16;
-    if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > MAX_CAPACITY) {
-      throw new OutOfRangeError(`LinkedHashMap initialCapacity (${describe(cap)}) must be an integer from 1 to ${MAX_CAPACITY}`);
+    if (typeof cap !== 'number') {
+      throw new InvalidArgumentError(`LinkedHashMap initialCapacity must be an integer from 1 to 2^24, got ${describe(cap)}`);
+    }
+    if (!Number.isInteger(cap) || cap < 1 || cap > MAX_CAPACITY) {
+      throw new OutOfRangeError(`LinkedHashMap initialCapacity (${describe(cap)}) must be an integer from 1 to 2^24 (V8's Map limit)`);
     }
     this.order = order;
     this.isAccessOrder = order === 'access';
@@ -99,8 +108,8 @@ export class LinkedHashMap<K, V> implements Iterable<[K, V]> {
     // Filled (not holey) arrays keep element loads on the fast path.
     this.keyAt = new Array<K | undefined>(cap + 1).fill(undefined);
     this.valueAt = new Array<V | undefined>(cap + 1).fill(undefined);
-    this.next = new Int32Array(cap + 1);
-    this.prev = new Int32Array(cap + 1);
+    this.next = allocate('LinkedHashMap', 'initialCapacity', 4 * (cap + 1), () => new Int32Array(cap + 1));
+    this.prev = allocate('LinkedHashMap', 'initialCapacity', 4 * (cap + 1), () => new Int32Array(cap + 1));
     this.freeHead = 0;
     this.nextUnused = 1;
   }
@@ -367,7 +376,7 @@ export class LinkedHashMap<K, V> implements Iterable<[K, V]> {
   private grow(): void {
     const cap = this.next.length - 1;
     if (cap >= MAX_CAPACITY) {
-      throw new OutOfRangeError(`LinkedHashMap size cannot exceed ${MAX_CAPACITY} entries`);
+      throw new OutOfRangeError(`LinkedHashMap size cannot exceed 2^24 entries (V8's Map limit)`);
     }
     const nextCap = Math.min(MAX_CAPACITY, cap * 2);
     const next = new Int32Array(nextCap + 1);

@@ -34,6 +34,7 @@
  * Ties between equal priorities are returned in no particular order.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { allocate } from '../validate.ts';
 
 /** Largest capacity a NumericHeap accepts (2^30 entries, 12 GiB of arrays). */
 const MAX_CAPACITY = 2 ** 30;
@@ -71,15 +72,15 @@ export class NumericHeap {
   private length: number;
 
   constructor(options: NumericHeapOptions = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`NumericHeap options must be an object, got ${describe(options)}`);
     }
     const cap = options.initialCapacity ?? 64;
     if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > MAX_CAPACITY) {
       throw new OutOfRangeError(`NumericHeap initialCapacity (${describe(cap)}) must be an integer from 1 to ${MAX_CAPACITY}`);
     }
-    this.ids = new Uint32Array(cap);
-    this.priorities = new Float64Array(cap);
+    this.ids = allocate('NumericHeap', 'initialCapacity', cap * 4, () => new Uint32Array(cap));
+    this.priorities = allocate('NumericHeap', 'initialCapacity', cap * 8, () => new Float64Array(cap));
     this.length = 0;
   }
 
@@ -105,7 +106,7 @@ export class NumericHeap {
    * @example q.push(42, performance.now() + 100)
    */
   push(id: number, priority: number): void {
-    if ((id >>> 0) !== id || typeof priority !== 'number' || priority !== priority) this.reject(id, priority);
+    if (typeof id !== 'number' || (id >>> 0) !== id || typeof priority !== 'number' || priority !== priority) this.reject(id, priority);
     let pos = this.length;
     if (pos === this.ids.length) this.grow();
     this.length = pos + 1;
@@ -161,7 +162,7 @@ export class NumericHeap {
    * @example const due = q.replace(timerId, nextDeadline)
    */
   replace(id: number, priority: number): number | undefined {
-    if ((id >>> 0) !== id || typeof priority !== 'number' || priority !== priority) this.reject(id, priority);
+    if (typeof id !== 'number' || (id >>> 0) !== id || typeof priority !== 'number' || priority !== priority) this.reject(id, priority);
     const n = this.length;
     if (n === 0) {
       this.push(id, priority);
@@ -178,7 +179,7 @@ export class NumericHeap {
    * @example const smallest = q.pushPop(id, p) // keeps a top-k window
    */
   pushPop(id: number, priority: number): number {
-    if ((id >>> 0) !== id || typeof priority !== 'number' || priority !== priority) this.reject(id, priority);
+    if (typeof id !== 'number' || (id >>> 0) !== id || typeof priority !== 'number' || priority !== priority) this.reject(id, priority);
     if (this.length === 0 || priority <= this.priorities[0]!) return id;
     const top = this.ids[0]!;
     this.siftDownFromRoot(id, priority, this.length);
@@ -278,9 +279,9 @@ export class NumericHeap {
       throw new OutOfRangeError(`NumericHeap size cannot exceed ${MAX_CAPACITY} items`);
     }
     const next = Math.min(MAX_CAPACITY, cap * 2);
-    const ids = new Uint32Array(next);
+    const ids = allocate('NumericHeap', 'size', next * 4, () => new Uint32Array(next));
     ids.set(this.ids);
-    const pr = new Float64Array(next);
+    const pr = allocate('NumericHeap', 'size', next * 8, () => new Float64Array(next));
     pr.set(this.priorities);
     this.ids = ids;
     this.priorities = pr;

@@ -51,6 +51,7 @@
 import { StructErrorCode } from './errors.ts';
 import { BlackholeError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { DistanceQueue } from './r-tree-queue.ts';
+import { allocate } from '../validate.ts';
 
 /** First header byte of every PackedRTree buffer. */
 const MAGIC = 0xb7;
@@ -203,10 +204,13 @@ export class PackedRTree {
    * @example new PackedRTree(1_000_000, { nodeSize: 16 })
    */
   constructor(numItems: number, options: PackedRTreeOptions = {}, data?: ArrayBuffer | SharedArrayBuffer, byteOffset = 0) {
+    if (typeof numItems !== 'number') {
+      throw new InvalidArgumentError(`PackedRTree numItems must be an integer from 1 to ${MAX_ITEMS}, got ${describe(numItems)}`);
+    }
     if (!Number.isInteger(numItems) || numItems < 1 || numItems > MAX_ITEMS) {
       throw new OutOfRangeError(`PackedRTree numItems (${describe(numItems)}) must be an integer from 1 to ${MAX_ITEMS}`);
     }
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`PackedRTree options must be an object, got ${describe(options)}`);
     }
     const nodeSize = options.nodeSize ?? DEFAULT_NODE_SIZE;
@@ -223,7 +227,12 @@ export class PackedRTree {
     this.byteLength = byteLength;
     this.byteOffset = byteOffset;
     const fresh = data === undefined;
-    this.data = data ?? (options.shared === true ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength));
+    if (options.shared !== undefined && typeof options.shared !== 'boolean') {
+      throw new InvalidArgumentError(`PackedRTree shared must be a boolean when given, got ${describe(options.shared)}`);
+    }
+    this.data =
+      data ??
+      allocate('PackedRTree', 'numItems', byteLength, () => (options.shared === true ? new SharedArrayBuffer(byteLength) : new ArrayBuffer(byteLength)));
     this.boxes = new Float64Array(this.data, byteOffset + HEADER_BYTES, numNodes * 4);
     this.indices = new Uint32Array(this.data, byteOffset + HEADER_BYTES + numNodes * 32, numNodes);
     // A search keeps at most one pending child (two ints) per entry of each level.
@@ -316,7 +325,14 @@ export class PackedRTree {
    * @example const id = index.add(0, 0, 10, 5)
    */
   add(minX: number, minY: number, maxX: number, maxY: number): number {
-    if (!(minX <= maxX && minY <= maxY && maxX - minX + (maxY - minY) < Infinity)) {
+    // typeof first: `null <= true` and `'5' - []` would otherwise pass the range test coerced.
+    if (
+      typeof minX !== 'number' ||
+      typeof minY !== 'number' ||
+      typeof maxX !== 'number' ||
+      typeof maxY !== 'number' ||
+      !(minX <= maxX && minY <= maxY && maxX - minX + (maxY - minY) < Infinity)
+    ) {
       checkBox('PackedRTree add', minX, minY, maxX, maxY, true);
     }
     const id = this.added;
@@ -737,7 +753,10 @@ function checkBox(where: string, minX: number, minY: number, maxX: number, maxY:
   const values = [minX, minY, maxX, maxY];
   for (let i = 0; i < 4; i++) {
     const v = values[i];
-    if (typeof v !== 'number' || Number.isNaN(v) || (finite && !Number.isFinite(v))) {
+    if (typeof v !== 'number') {
+      throw new InvalidArgumentError(`${where} ${names[i]} must be a ${finite ? 'finite number' : 'number, not NaN'}, got ${describe(v)}`);
+    }
+    if (Number.isNaN(v) || (finite && !Number.isFinite(v))) {
       throw new OutOfRangeError(`${where} ${names[i]} (${describe(v)}) must be a ${finite ? 'finite number' : 'number, not NaN'}`);
     }
   }

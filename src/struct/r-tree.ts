@@ -134,7 +134,7 @@ export class RTree<T extends Box = Box> {
   private readonly best: Float64Array;
 
   constructor(options: RTreeOptions = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`RTree options must be an object, got ${describe(options)}`);
     }
     const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
@@ -182,9 +182,16 @@ export class RTree<T extends Box = Box> {
     const minY = item.minY;
     const maxX = item.maxX;
     const maxY = item.maxY;
-    // One comparison chain rejects NaN, inverted and infinite boxes; the
-    // slow path then says which coordinate broke which rule.
-    if (!(minX <= maxX && minY <= maxY && maxX - minX + (maxY - minY) < Infinity)) {
+    // typeof first (null, [], true, '5' and bigints would pass the range test
+    // coerced), then one comparison chain rejects NaN, inverted and infinite
+    // boxes; the slow path then says which coordinate broke which rule.
+    if (
+      typeof minX !== 'number' ||
+      typeof minY !== 'number' ||
+      typeof maxX !== 'number' ||
+      typeof maxY !== 'number' ||
+      !(minX <= maxX && minY <= maxY && maxX - minX + (maxY - minY) < Infinity)
+    ) {
       checkItemBox('RTree insert', item);
     }
     this.insertEntry(item, minX, minY, maxX, maxY, 1);
@@ -248,7 +255,9 @@ export class RTree<T extends Box = Box> {
    * @example tree.search(0, 0, 10, 10) // items overlapping that square
    */
   search(minX: number, minY: number, maxX: number, maxY: number): T[] {
-    if (!(minX <= maxX && minY <= maxY)) checkQuery('RTree search', minX, minY, maxX, maxY);
+    if (typeof minX !== 'number' || typeof minY !== 'number' || typeof maxX !== 'number' || typeof maxY !== 'number' || !(minX <= maxX && minY <= maxY)) {
+      checkQuery('RTree search', minX, minY, maxX, maxY);
+    }
     const result: T[] = [];
     let node = this.root;
     const stack = this.stack;
@@ -277,7 +286,9 @@ export class RTree<T extends Box = Box> {
    * @example tree.collides(0, 0, 1, 1) // true or false
    */
   collides(minX: number, minY: number, maxX: number, maxY: number): boolean {
-    if (!(minX <= maxX && minY <= maxY)) checkQuery('RTree collides', minX, minY, maxX, maxY);
+    if (typeof minX !== 'number' || typeof minY !== 'number' || typeof maxX !== 'number' || typeof maxY !== 'number' || !(minX <= maxX && minY <= maxY)) {
+      checkQuery('RTree collides', minX, minY, maxX, maxY);
+    }
     let node = this.root;
     const stack = this.stack;
     let top = 0;
@@ -802,7 +813,10 @@ function swap(items: Box[], i: number, j: number): void {
 // Validation (slow paths only: the hot paths test with one comparison chain).
 
 function checkCoordinate(where: string, name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
+  if (typeof value !== 'number') {
+    throw new InvalidArgumentError(`${where} ${name} must be a finite number, got ${describe(value)}`);
+  }
+  if (!Number.isFinite(value)) {
     throw new OutOfRangeError(`${where} ${name} (${describe(value)}) must be a finite number`);
   }
 }
@@ -824,7 +838,10 @@ function checkQuery(where: string, minX: number, minY: number, maxX: number, max
   const names = ['minX', 'minY', 'maxX', 'maxY'];
   const values = [minX, minY, maxX, maxY];
   for (let i = 0; i < 4; i++) {
-    if (typeof values[i] !== 'number' || Number.isNaN(values[i])) {
+    if (typeof values[i] !== 'number') {
+      throw new InvalidArgumentError(`${where} ${names[i]} must be a number, not NaN, got ${describe(values[i])}`);
+    }
+    if (Number.isNaN(values[i])) {
       throw new OutOfRangeError(`${where} ${names[i]} (${describe(values[i])}) must be a number, not NaN`);
     }
   }

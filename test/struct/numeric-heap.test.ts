@@ -196,3 +196,17 @@ test('a heap of 100,000 (past the large-heap threshold) drains in order with mat
   }
   assert.equal(h.size, 0);
 });
+
+// Issue 11 §4: a bigint or Symbol id reached `id >>> 0` and threw V8's mixing error.
+test('push, replace and pushPop refuse bigint and Symbol ids with a typed error and keep the heap intact', () => {
+  const q = new NumericHeap();
+  q.push(1, 1);
+  for (const id of [10n, Symbol('id'), '5', null]) {
+    for (const call of [() => q.push(id as unknown as number, 1), () => q.replace(id as unknown as number, 1), () => q.pushPop(id as unknown as number, 5)]) {
+      assert.throws(call, (e: Error & { code?: string }) => e instanceof InvalidArgumentError && /NumericHeap id must be a number/.test(e.message));
+    }
+  }
+  assert.throws(() => q.push(2, 10n as unknown as number), (e: Error) => e instanceof InvalidArgumentError && /NumericHeap priority/.test(e.message));
+  assert.equal(q.size, 1);
+  assert.equal(q.pop(), 1);
+});

@@ -275,3 +275,27 @@ for (const shared of [false, true]) {
     }
   });
 }
+
+// Issue 11 §4: add() coerced null, [], true, '5' to 0, 0, 1, 5; a huge numItems failed with V8's untyped allocation error.
+test('add refuses non-number coordinates instead of coercing them, and the index still fills', () => {
+  const index = new PackedRTree(2);
+  assert.throws(
+    () => index.add(null as unknown as number, [] as unknown as number, true as unknown as number, '5' as unknown as number),
+    (e: Error & { code?: string }) => e instanceof TypeError && e.code === ErrorCode.INVALID_ARG && /PackedRTree add minX must be a finite number, got null/.test(e.message),
+  );
+  assert.throws(() => index.add(0n as unknown as number, 0, 1, 1), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG);
+  assert.throws(() => index.add(0, 0, Number.NaN, 1), RangeError);
+  assert.throws(() => index.add(2, 0, 1, 1), (e: Error & { code?: string }) => e.code === ErrorCode.OUT_OF_RANGE && /minX \(2\) must be <= maxX/.test(e.message));
+  assert.equal(index.add(0, 0, 1, 1), 0);
+  assert.equal(index.add(2, 2, 3, 3), 1);
+  index.finish();
+  assert.deepEqual(index.search(0, 0, 1, 1), [0]);
+});
+
+test('a numItems too large to allocate throws OutOfRangeError, not an untyped allocation failure', () => {
+  assert.throws(
+    () => new PackedRTree(2 ** 31),
+    (e: Error & { code?: string }) => e instanceof RangeError && e.code === ErrorCode.OUT_OF_RANGE && /PackedRTree numItems/.test(e.message),
+  );
+  assert.throws(() => new PackedRTree('5' as unknown as number), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG && /PackedRTree numItems/.test(e.message));
+});

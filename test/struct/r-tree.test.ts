@@ -246,3 +246,28 @@ test('search with floating-point boxes matches a linear scan (property)', () => 
     { seed: 77, numRuns: 100 },
   );
 });
+
+// Issue 11 §4: coordinates of the wrong type were coerced by the range test and stored raw.
+test('insert, search and collides refuse non-number coordinates (null, [], true, strings, bigints) and leave the tree as it was', () => {
+  const tree = new RTree();
+  tree.insert({ minX: 0, minY: 0, maxX: 1, maxY: 1 });
+  const bad: unknown[] = [
+    { minX: null, minY: [], maxX: true, maxY: '5' },
+    { minX: 0n, minY: 0n, maxX: 1n, maxY: 1n },
+    { minX: 0, minY: 0, maxX: '2', maxY: 2 },
+  ];
+  for (const b of bad) {
+    assert.throws(
+      () => tree.insert(b as Box),
+      (e: Error & { code?: string }) => e instanceof TypeError && e.code === ErrorCode.INVALID_ARG && /RTree insert minX|RTree insert maxX/.test(e.message),
+    );
+  }
+  assert.throws(() => tree.search(0n as unknown as number, 0, 5, 5), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG && /RTree search minX/.test(e.message));
+  assert.throws(() => tree.collides('0' as unknown as number, 0, 5, 5), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG && /RTree collides minX/.test(e.message));
+  assert.equal(tree.size, 1);
+  assert.equal(tree.search(-1, -1, 2, 2).length, 1);
+  // Inverted boxes and NaN stay refused (documented: min must be <= max).
+  assert.throws(() => tree.insert({ minX: 2, minY: 0, maxX: 1, maxY: 1 }), RangeError);
+  assert.throws(() => tree.insert({ minX: Number.NaN, minY: 0, maxX: 1, maxY: 1 }), RangeError);
+  assert.equal(tree.size, 1);
+});
