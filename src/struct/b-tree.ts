@@ -182,7 +182,7 @@ class BTreeIterator<K, V, R> implements IterableIterator<R> {
     const key = leaf.keys[i];
     if (this.hasBound) {
       // Forwards the bound is exclusive (stop at key >= hi); backwards inclusive (stop at key < lo).
-      const c = this.tree.compareKeys(key, this.bound as K);
+      const c = this.tree._compare(key, this.bound as K);
       if (this.reverse ? c < 0 : c >= 0) {
         this.leaf = null;
         return { value: undefined, done: true };
@@ -245,7 +245,7 @@ export class BTree<K = number, V = unknown> implements Iterable<[K, V]> {
    * @example new BTree<number, string>({ maxNodeSize: 32 })
    */
   constructor(options: BTreeOptions<K> = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`BTree options must be an object when given, got ${describe(options)}`);
     }
     const { comparator, maxNodeSize = DEFAULT_MAX_NODE_SIZE, maxInnerNodeSize = DEFAULT_MAX_INNER_NODE_SIZE } = options;
@@ -321,6 +321,12 @@ export class BTree<K = number, V = unknown> implements Iterable<[K, V]> {
    * @example new BTree().compareKeys(1, 2) // -1
    */
   compareKeys(a: K, b: K): number {
+    if (this.natural) naturalKeyKind('BTree', 'compareKeys', b, naturalKeyKind('BTree', 'compareKeys', a, 0));
+    return this.cmp(a, b);
+  }
+
+  /** The order without key checks, for iterators whose keys were checked when stored. @internal */
+  _compare(a: K, b: K): number {
     return this.cmp(a, b);
   }
 
@@ -706,6 +712,7 @@ export class BTree<K = number, V = unknown> implements Iterable<[K, V]> {
   }
 
   private makeIterator<R>(lo: K | undefined, hi: K | undefined, reverse: boolean, mode: number, op: string): IterableIterator<R> {
+    if (typeof reverse !== 'boolean') throw new InvalidArgumentError(`BTree ${op} reverse must be a boolean when given, got ${describe(reverse)}`);
     this.checkBounds(op, lo, hi);
     if (reverse) {
       const { leaf, index } = this.backwardStart(hi);
@@ -724,6 +731,7 @@ export class BTree<K = number, V = unknown> implements Iterable<[K, V]> {
    */
   forEachRange(lo: K | undefined, hi: K | undefined, fn: (key: K, value: V) => unknown, reverse = false): number {
     this.checkBounds('forEachRange', lo, hi);
+    if (typeof reverse !== 'boolean') throw new InvalidArgumentError(`BTree forEachRange reverse must be a boolean when given, got ${describe(reverse)}`);
     if (typeof fn !== 'function') {
       throw new InvalidArgumentError(`BTree forEachRange fn must be a function, got ${describe(fn)}`);
     }

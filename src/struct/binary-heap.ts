@@ -39,7 +39,15 @@ export type HeapComparator<T> = (a: T, b: T) => number;
  * @example new BinaryHeap<number>(defaultHeapCompare)
  */
 export function defaultHeapCompare<T>(a: T, b: T): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  // `<` throws V8's TypeError for symbols and objects without a primitive
+  // value; the try costs nothing while nothing throws.
+  try {
+    return a < b ? -1 : a > b ? 1 : 0;
+  } catch {
+    throw new InvalidArgumentError(
+      `BinaryHeap defaultHeapCompare cannot order ${describe(a)} and ${describe(b)}: the default order takes values \`<\` can compare (numbers, strings, bigints; not symbols); pass a comparator`,
+    );
+  }
 }
 
 /**
@@ -65,10 +73,11 @@ export class BinaryHeap<T> implements Iterable<T> {
     this.compare = compare;
     this.items = [];
     if (initial !== undefined) {
-      if (initial === null || typeof (initial as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
-        throw new InvalidArgumentError(`BinaryHeap initial values must be iterable, got ${describe(initial)}`);
+      if (initial === null || typeof initial !== 'object' || typeof (initial as Partial<Iterable<T>>)[Symbol.iterator] !== 'function') {
+        throw new InvalidArgumentError(`BinaryHeap initial values must be an iterable object (an array, a Set...; not a string), got ${describe(initial)}`);
       }
       const items = Array.from(initial);
+      if (items.length === 1 && compare === defaultHeapCompare) compare(items[0]!, items[0]!);
       for (let i = (items.length >> 1) - 1; i >= 0; i--) siftDown(items, i, items[i]!, items.length, compare);
       this.items = items;
     }
@@ -98,6 +107,7 @@ export class BinaryHeap<T> implements Iterable<T> {
     const items = this.items;
     const compare = this.compare;
     const n = items.length;
+    if (n === 0 && compare === defaultHeapCompare) compare(value, value);
     // Search: how far up does `value` go? (comparator calls only)
     let pos = n;
     while (pos > 0) {
@@ -146,6 +156,7 @@ export class BinaryHeap<T> implements Iterable<T> {
    */
   replace(value: T): T | undefined {
     const items = this.items;
+    if (items.length <= 1 && this.compare === defaultHeapCompare) defaultHeapCompare(value, value);
     if (items.length === 0) {
       items.push(value);
       return undefined;

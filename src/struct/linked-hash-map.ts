@@ -276,24 +276,28 @@ export class LinkedHashMap<K, V> implements Iterable<[K, V]> {
    * [key, value] pairs, eldest first (or newest first with `{ reverse: true }`).
    * @example for (const [k, v] of map.entries({ reverse: true })) ...
    */
-  *entries(options?: LinkedHashMapIterationOptions): IterableIterator<[K, V]> {
-    for (const s of this.slots(options)) yield [this.keyAt[s] as K, this.valueAt[s] as V];
+  entries(options?: LinkedHashMapIterationOptions): IterableIterator<[K, V]> {
+    return this.mapSlots(this.slots(options), (s) => [this.keyAt[s] as K, this.valueAt[s] as V]);
   }
 
   /**
    * Keys, eldest first (or newest first with `{ reverse: true }`).
    * @example [...map.keys()]
    */
-  *keys(options?: LinkedHashMapIterationOptions): IterableIterator<K> {
-    for (const s of this.slots(options)) yield this.keyAt[s] as K;
+  keys(options?: LinkedHashMapIterationOptions): IterableIterator<K> {
+    return this.mapSlots(this.slots(options), (s) => this.keyAt[s] as K);
   }
 
   /**
    * Values, eldest first (or newest first with `{ reverse: true }`).
    * @example [...map.values({ reverse: true })]
    */
-  *values(options?: LinkedHashMapIterationOptions): IterableIterator<V> {
-    for (const s of this.slots(options)) yield this.valueAt[s] as V;
+  values(options?: LinkedHashMapIterationOptions): IterableIterator<V> {
+    return this.mapSlots(this.slots(options), (s) => this.valueAt[s] as V);
+  }
+
+  private *mapSlots<R>(slots: Generator<number, void, undefined>, pick: (s: number) => R): IterableIterator<R> {
+    for (const s of slots) yield pick(s);
   }
 
   /**
@@ -316,8 +320,22 @@ export class LinkedHashMap<K, V> implements Iterable<[K, V]> {
   }
 
   /** Live slots in list order; see the class note for what mutation during iteration does. */
-  private *slots(options: LinkedHashMapIterationOptions | undefined): Generator<number, void, undefined> {
-    const reverse = options?.reverse === true;
+  private slots(options: LinkedHashMapIterationOptions | undefined): Generator<number, void, undefined> {
+    // Checked here, eagerly (not inside the generator), so a bad call throws where it is made.
+    let reverse = false;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        throw new InvalidArgumentError(`LinkedHashMap iteration options must be an object when given, got ${describe(options)}`);
+      }
+      if (options.reverse !== undefined && typeof options.reverse !== 'boolean') {
+        throw new InvalidArgumentError(`LinkedHashMap iteration reverse must be a boolean when given, got ${describe(options.reverse)}`);
+      }
+      reverse = options.reverse === true;
+    }
+    return this.walk(reverse);
+  }
+
+  private *walk(reverse: boolean): Generator<number, void, undefined> {
     let remaining = this.index.size;
     // Read the arrays through `this` on every step: growth may replace them.
     let s = reverse ? this.prev[0]! : this.next[0]!;

@@ -139,6 +139,16 @@ function buildHilbertTable(): Uint16Array {
  * @example hilbert16(0, 0) // 0
  */
 export function hilbert16(x: number, y: number): number {
+  // Checked here, at the public entry; finish() calls hilbertCell directly with cells it computed.
+  if (typeof x !== 'number' || typeof y !== 'number' || !(x >= 0 && x <= 65535 && y >= 0 && y <= 65535) || x % 1 !== 0 || y % 1 !== 0) {
+    const [name, v] = typeof x !== 'number' || !(x >= 0 && x <= 65535) || x % 1 !== 0 ? ['x', x] : ['y', y];
+    if (typeof v !== 'number') throw new InvalidArgumentError(`hilbert16 ${name} must be an integer from 0 to 65535, got ${describe(v)}`);
+    throw new OutOfRangeError(`hilbert16 ${name} (${describe(v)}) must be an integer from 0 to 65535`);
+  }
+  return hilbertCell(x, y);
+}
+
+function hilbertCell(x: number, y: number): number {
   const t = HILBERT_TABLE;
   let e = t[(((x >> 12) & 15) << 4) | ((y >> 12) & 15)];
   let d = e >> 2;
@@ -435,7 +445,7 @@ export class PackedRTree {
     const keys = new Uint32Array(n);
     const starts = new Uint32Array(2049);
     for (let i = 0, j = 0; i < n; i++, j += 4) {
-      const key = hilbert16(Math.floor((boxes[j] + boxes[j + 2] - ox) * sx), Math.floor((boxes[j + 1] + boxes[j + 3] - oy) * sy));
+      const key = hilbertCell(Math.floor((boxes[j] + boxes[j + 2] - ox) * sx), Math.floor((boxes[j + 1] + boxes[j + 3] - oy) * sy));
       keys[i] = key;
       starts[(key >>> 21) + 1]++;
       indices[i] = i;
@@ -559,7 +569,9 @@ export class PackedRTree {
    */
   search(minX: number, minY: number, maxX: number, maxY: number): number[] {
     if (!this.isFinished) throw new PackedRTreeStateError('PackedRTree search: call finish() first');
-    if (!(minX <= maxX && minY <= maxY)) checkBox('PackedRTree search', minX, minY, maxX, maxY, false);
+    if (typeof minX !== 'number' || typeof minY !== 'number' || typeof maxX !== 'number' || typeof maxY !== 'number' || !(minX <= maxX && minY <= maxY)) {
+      checkBox('PackedRTree search', minX, minY, maxX, maxY, false);
+    }
     const boxes = this.boxes;
     const indices = this.indices;
     const levels = this.levels;
@@ -601,7 +613,9 @@ export class PackedRTree {
    */
   collides(minX: number, minY: number, maxX: number, maxY: number): boolean {
     if (!this.isFinished) throw new PackedRTreeStateError('PackedRTree collides: call finish() first');
-    if (!(minX <= maxX && minY <= maxY)) checkBox('PackedRTree collides', minX, minY, maxX, maxY, false);
+    if (typeof minX !== 'number' || typeof minY !== 'number' || typeof maxX !== 'number' || typeof maxY !== 'number' || !(minX <= maxX && minY <= maxY)) {
+      checkBox('PackedRTree collides', minX, minY, maxX, maxY, false);
+    }
     const boxes = this.boxes;
     const indices = this.indices;
     const levels = this.levels;
@@ -643,6 +657,9 @@ export class PackedRTree {
     if (!Number.isInteger(k) || k < 0) throw new OutOfRangeError(`PackedRTree nearest k (${describe(k)}) must be a non-negative integer`);
     if (typeof maxDistance !== 'number' || !(maxDistance >= 0)) {
       throw new OutOfRangeError(`PackedRTree nearest maxDistance (${describe(maxDistance)}) must be a number >= 0`);
+    }
+    if (filter !== undefined && typeof filter !== 'function') {
+      throw new InvalidArgumentError(`PackedRTree nearest filter must be a function when given, got ${describe(filter)}`);
     }
     const result: number[] = [];
     if (k === 0) return result;

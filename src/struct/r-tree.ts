@@ -318,6 +318,9 @@ export class RTree<T extends Box = Box> {
    */
   nearest(x: number, y: number, k = 1, maxDistance = Infinity, filter?: (item: T) => boolean): T[] {
     checkNearest('RTree nearest', x, y, k, maxDistance);
+    if (filter !== undefined && typeof filter !== 'function') {
+      throw new InvalidArgumentError(`RTree nearest filter must be a function when given, got ${describe(filter)}`);
+    }
     const result: T[] = [];
     if (k === 0 || this.itemCount === 0) return result;
     const queue = this.queue;

@@ -142,7 +142,7 @@ class SkipListIterator<K, V> implements IterableIterator<[K, V]> {
     const node = this.node;
     if (node === null) return { value: undefined, done: true };
     if (this.list.version !== this.version) throw new ConcurrentModificationError('SkipList');
-    if (this.hasBound && this.list.compareKeys(node.key, this.bound as K) >= 0) {
+    if (this.hasBound && this.list._compare(node.key, this.bound as K) >= 0) {
       this.node = null;
       return { value: undefined, done: true };
     }
@@ -181,7 +181,7 @@ export class SkipList<K = number, V = unknown> implements Iterable<[K, V]> {
    * @example new SkipList<string, number>({ seed: 7 })
    */
   constructor(options: SkipListOptions<K> = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`SkipList options must be an object when given, got ${describe(options)}`);
     }
     const { comparator, seed = Math.floor(Math.random() * 2 ** 32), maxLevel = 16 } = options;
@@ -219,6 +219,12 @@ export class SkipList<K = number, V = unknown> implements Iterable<[K, V]> {
    * @example new SkipList().compareKeys(2, 1) // 1
    */
   compareKeys(a: K, b: K): number {
+    if (this.natural) naturalKeyKind('SkipList', 'compareKeys', b, naturalKeyKind('SkipList', 'compareKeys', a, 0));
+    return this.cmp(a, b);
+  }
+
+  /** The order without key checks, for iterators whose keys were checked when stored. @internal */
+  _compare(a: K, b: K): number {
     return this.cmp(a, b);
   }
 

@@ -384,3 +384,14 @@ test('string keys under the default order match a sorted model (property)', () =
     { seed: 5150, numRuns: 150 },
   );
 });
+
+// Issue 11 §4: an array was taken as options; reverse was truthy-coerced; compareKeys coerced any value.
+test('options, reverse and compareKeys refuse values of the wrong kind with a typed error', () => {
+  assert.throws(() => new BTree([] as never), (e: Error & { code?: string }) => e instanceof TypeError && e.code === 'ERR_BH_INVALID_ARG' && /BTree options/.test(e.message));
+  const t = new BTree<number, string>().set(1, 'a').set(2, 'b');
+  assert.throws(() => t.range(0, 5, 'yes' as unknown as boolean), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG' && /BTree range reverse/.test(e.message));
+  assert.throws(() => t.forEachRange(0, 5, () => {}, 1 as unknown as boolean), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG');
+  assert.throws(() => t.compareKeys(1, new Uint8Array(4) as unknown as number), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG' && /BTree compareKeys key/.test(e.message));
+  assert.deepEqual([...t.range(0, 5, true)].map(([k]) => k), [2, 1]);
+  t.checkValid();
+});

@@ -80,7 +80,7 @@ test('replace, pushPop, clear, toSortedArray and non-consuming iteration', () =>
 
 test('invalid comparator or initial values throw a typed TypeError', () => {
   assert.throws(() => new BinaryHeap(42 as unknown as HeapComparator<number>), (e: Error & { code?: string }) => e instanceof TypeError && (e as InvalidArgumentError).code === ErrorCode.INVALID_ARG && /BinaryHeap compare must be a function, got 42/.test(e.message));
-  assert.throws(() => new BinaryHeap(byNumber, 5 as unknown as number[]), (e: Error & { code?: string }) => e instanceof TypeError && /initial values must be iterable, got 5/.test(e.message));
+  assert.throws(() => new BinaryHeap(byNumber, 5 as unknown as number[]), (e: Error & { code?: string }) => e instanceof TypeError && /initial values must be an iterable object .*, got 5/.test(e.message));
   assert.throws(() => new BinaryHeap(byNumber, null as unknown as number[]), (e: Error & { code?: string }) => e instanceof TypeError && /got null/.test(e.message));
 });
 
@@ -187,4 +187,19 @@ test('a comparator that throws at random calls never corrupts the heap (property
     }),
     { seed: 3003, numRuns: 300 },
   );
+});
+
+// Issue 11 §4: the default order threw V8's "Cannot convert a Symbol value to a number"; a symbol pushed
+// onto an empty heap was stored unchecked and broke every later pop; a string was heapified as characters.
+test('the default order refuses values it cannot compare with a typed error, before storing them', () => {
+  assert.throws(() => defaultHeapCompare<unknown>(Symbol('x'), 'a'), (e: Error & { code?: string }) => e instanceof TypeError && e.code === ErrorCode.INVALID_ARG && /BinaryHeap defaultHeapCompare cannot order a symbol/.test(e.message));
+  const h = new BinaryHeap<unknown>();
+  assert.throws(() => h.push(Symbol('x')), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG);
+  assert.throws(() => h.replace(Object.create(null)), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG);
+  assert.equal(h.size, 0);
+  h.push(2);
+  h.push(1);
+  assert.throws(() => h.push(Symbol('y')), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG);
+  assert.deepEqual([h.pop(), h.pop(), h.size], [1, 2, 0]);
+  assert.throws(() => new BinaryHeap(undefined, 'abc' as unknown as number[]), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG && /not a string/.test(e.message));
 });

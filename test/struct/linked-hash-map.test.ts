@@ -267,3 +267,10 @@ test('initialCapacity is bounded by what V8 can hold (2^24, the Map limit): larg
   m.set(1, 1);
   assert.equal(m.get(1), 1);
 });
+
+test('iteration options refuse a non-boolean reverse and a null options object, at the call', () => {
+  const m = new LinkedHashMap<number, number>().set(1, 1).set(2, 2);
+  assert.throws(() => m.keys({ reverse: 1 as unknown as boolean }), (e: Error) => e instanceof InvalidArgumentError && /LinkedHashMap iteration reverse/.test(e.message));
+  assert.throws(() => m.entries(null as never), InvalidArgumentError);
+  assert.deepEqual([...m.keys({ reverse: true })], [2, 1]);
+});

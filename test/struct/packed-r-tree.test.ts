@@ -299,3 +299,10 @@ test('a numItems too large to allocate throws OutOfRangeError, not an untyped al
   );
   assert.throws(() => new PackedRTree('5' as unknown as number), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG && /PackedRTree numItems/.test(e.message));
 });
+
+test('hilbert16 refuses non-integers and values outside 0..65535 instead of truncating them', () => {
+  assert.throws(() => hilbert16(3, new Uint8Array(4) as unknown as number), (e: Error & { code?: string }) => e.code === ErrorCode.INVALID_ARG && /hilbert16 y/.test(e.message));
+  assert.throws(() => hilbert16(65536, 0), (e: Error & { code?: string }) => e.code === ErrorCode.OUT_OF_RANGE && /hilbert16 x \(65536\)/.test(e.message));
+  assert.throws(() => hilbert16(0.5, 0), RangeError);
+  assert.equal(hilbert16(0, 0), 0);
+});
