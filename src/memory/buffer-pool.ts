@@ -109,7 +109,7 @@ export class BufferPool {
   private dropped: number;
 
   constructor(options: BufferPoolOptions = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`BufferPool options must be an object, got ${describe(options)}`);
     }
     const { minSize = 64, maxSize = 1 << 20, maxRetainedBytes = 16 << 20, zeroFill = true } = options;

@@ -23,6 +23,7 @@
  * SharedArrayBuffer received by a worker: same schema and capacity give the
  * same offsets, so both sides see the same records.
  */
+import { allocate, checkOptions, optionalBoolean } from '../validate.ts';
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { pageAlignedBuffer, sharedPageAlignedBuffer } from './wasm-memory.ts';
 
@@ -100,17 +101,17 @@ export class StructLayout<S extends LayoutSchema> {
 
   constructor(schema: S) {
     if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
-      throw new InvalidArgumentError(`defineLayout schema must be an object of field types, got ${describe(schema)}`);
+      throw new InvalidArgumentError(`StructLayout (defineLayout) schema must be an object of field types, got ${describe(schema)}`);
     }
     const fields = Object.keys(schema);
-    if (fields.length === 0) throw new InvalidArgumentError('defineLayout schema must have at least one field, got none');
+    if (fields.length === 0) throw new InvalidArgumentError('StructLayout (defineLayout) schema must have at least one field, got none');
     const types: FieldType[] = [];
     let bytes = 0;
     for (const name of fields) {
       const type = schema[name];
       if (typeof type !== 'string' || !Object.hasOwn(FIELD_TYPES, type)) {
         throw new InvalidArgumentError(
-          `defineLayout field ${describe(name)} has type ${describe(type)}; it must be one of ${Object.keys(FIELD_TYPES).join(', ')}`,
+          `StructLayout (defineLayout) field ${describe(name)} has type ${describe(type)}; it must be one of ${Object.keys(FIELD_TYPES).join(', ')}`,
         );
       }
       types.push(type);
@@ -153,10 +154,12 @@ export class StructLayout<S extends LayoutSchema> {
    */
   create(capacity: number, options: StructCreateOptions = {}): StructOfArrays<S> {
     const bytes = this.byteLength(capacity);
-    const { shared = false, pageAligned = false } = options;
+    const o = checkOptions('StructLayout create', 'options', options);
+    const shared = optionalBoolean('StructLayout create', 'shared', o.shared, false);
+    const pageAligned = optionalBoolean('StructLayout create', 'pageAligned', o.pageAligned, false);
     let buffer: ArrayBuffer | SharedArrayBuffer;
     if (pageAligned) buffer = shared ? sharedPageAlignedBuffer(bytes) : pageAlignedBuffer(bytes);
-    else buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    else buffer = allocate('StructLayout create', 'capacity', bytes, () => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)));
     return this.attach(buffer, capacity);
   }
 

@@ -125,7 +125,7 @@ export class MemoryArena {
   private resets: number;
 
   constructor(options: MemoryArenaOptions = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`MemoryArena options must be an object, got ${describe(options)}`);
     }
     const { chunkBytes = 65536, alignment = 8, maxBytes = 2 ** 30, backing = 'array-buffer', zeroOnReset = true } = options;

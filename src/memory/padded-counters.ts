@@ -94,9 +94,9 @@ export class PaddedCounters {
    * @example counters.add(threadId)
    */
   add(slot: number, delta = 1): void {
-    if ((slot >>> 0) !== slot || slot >= this.count) this.badSlot(slot);
-    if ((delta >>> 0) !== delta) {
-      throw new OutOfRangeError(`PaddedCounters add delta (${describe(delta)}) must be an integer from 0 to 2^32 - 1`);
+    if (typeof slot !== 'number' || (slot >>> 0) !== slot || slot >= this.count) this.badSlot(slot);
+    if (typeof delta !== 'number' || (delta >>> 0) !== delta) {
+      throw new (typeof delta === 'number' ? OutOfRangeError : InvalidArgumentError)(`PaddedCounters add delta (${describe(delta)}) must be an integer from 0 to 2^32 - 1`);
     }
     const i = slot * this.strideWords;
     const old = Atomics.add(this.words, i, delta);
@@ -109,7 +109,7 @@ export class PaddedCounters {
    * @example counters.get(0)
    */
   get(slot: number): number {
-    if ((slot >>> 0) !== slot || slot >= this.count) this.badSlot(slot);
+    if (typeof slot !== 'number' || (slot >>> 0) !== slot || slot >= this.count) this.badSlot(slot);
     const i = slot * this.strideWords;
     for (;;) {
       const hi = Atomics.load(this.words, i + 1);

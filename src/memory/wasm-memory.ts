@@ -8,9 +8,13 @@
  * (the project compiles with lib ES2022, which has no WebAssembly types) stays
  * local to it.
  */
+import { allocate, checkNumber } from '../validate.ts';
 
 /** Bytes in one WebAssembly page. */
 export const WASM_PAGE_BYTES = 65536;
+
+/** Largest wasm memory: 65536 pages of 64 KiB (4 GiB). */
+const MAX_WASM_BYTES = 65536 * 65536;
 
 interface WasmMemoryApi {
   Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => { readonly buffer: ArrayBuffer | SharedArrayBuffer };
@@ -22,8 +26,9 @@ declare const WebAssembly: WasmMemoryApi;
  * @example const buf = pageAlignedBuffer(4096); buf.byteLength // 65536
  */
 export function pageAlignedBuffer(bytes: number): ArrayBuffer {
+  checkNumber('pageAlignedBuffer', 'bytes', bytes, { min: 0, max: MAX_WASM_BYTES, note: '(wasm memory is at most 65536 pages of 64 KiB)' });
   const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE_BYTES));
-  return new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer as ArrayBuffer;
+  return allocate('pageAlignedBuffer', 'bytes', pages * WASM_PAGE_BYTES, () => new WebAssembly.Memory({ initial: pages, maximum: pages }).buffer as ArrayBuffer);
 }
 
 /**
@@ -31,6 +36,7 @@ export function pageAlignedBuffer(bytes: number): ArrayBuffer {
  * @example const sab = sharedPageAlignedBuffer(64 * 8)
  */
 export function sharedPageAlignedBuffer(bytes: number): SharedArrayBuffer {
+  checkNumber('sharedPageAlignedBuffer', 'bytes', bytes, { min: 0, max: MAX_WASM_BYTES, note: '(wasm memory is at most 65536 pages of 64 KiB)' });
   const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE_BYTES));
-  return new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }).buffer as SharedArrayBuffer;
+  return allocate('sharedPageAlignedBuffer', 'bytes', pages * WASM_PAGE_BYTES, () => new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true }).buffer as SharedArrayBuffer);
 }

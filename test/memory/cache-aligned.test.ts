@@ -59,9 +59,22 @@ test('offsets are line-aligned, columns are disjoint and inside the buffer (prop
 });
 
 test('bad schemas and capacities throw errors naming the rule', () => {
-  assert.throws(() => defineLayout({ x: 'f16' as FieldType }), (e: unknown) => e instanceof TypeError && /defineLayout field "x" has type "f16"; it must be one of f64, f32/.test(e.message));
-  assert.throws(() => defineLayout({}), /defineLayout schema must have at least one field/);
+  assert.throws(() => defineLayout({ x: 'f16' as FieldType }), (e: unknown) => e instanceof TypeError && /StructLayout \(defineLayout\) field "x" has type "f16"; it must be one of f64, f32/.test(e.message));
+  assert.throws(() => defineLayout({}), /StructLayout \(defineLayout\) schema must have at least one field/);
   assert.throws(() => defineLayout(null as unknown as Record<string, FieldType>), TypeError);
   assert.throws(() => defineLayout({ x: 'f64' }).create(-1), /StructLayout capacity \(-1\) must be an integer from 0 to 2\^27/);
   assert.throws(() => defineLayout({ x: 'f64' }).attach(new ArrayBuffer(8), 10), /StructLayout attach buffer byteLength \(8\) must be >= 128 for capacity 10/);
+});
+
+// Issue 11 §4: create options were truthy-coerced (shared: new Uint8Array(4) made a SharedArrayBuffer);
+// pageAlignedBuffer passed any value to WebAssembly.Memory and threw its untyped TypeError.
+test('create refuses non-boolean options and page-aligned buffers refuse non-number sizes, typed', async () => {
+  const { pageAlignedBuffer, sharedPageAlignedBuffer } = await import('../../src/memory/wasm-memory.ts');
+  const l = defineLayout({ x: 'f64' });
+  assert.throws(() => l.create(8, { shared: new Uint8Array(4) as unknown as boolean }), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG' && /StructLayout create shared/.test(e.message));
+  assert.throws(() => l.create(8, null as never), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG');
+  assert.throws(() => pageAlignedBuffer(new Uint8Array(4) as unknown as number), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG' && /pageAlignedBuffer bytes/.test(e.message));
+  assert.throws(() => sharedPageAlignedBuffer(-1), (e: Error & { code?: string }) => e.code === 'ERR_BH_OUT_OF_RANGE' && /sharedPageAlignedBuffer bytes/.test(e.message));
+  assert.equal(pageAlignedBuffer(1).byteLength, 65536);
+  assert.equal(l.create(8).columns.x.length, 8);
 });

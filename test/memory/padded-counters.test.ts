@@ -81,3 +81,15 @@ test('bad slots, deltas and options throw RangeErrors naming the rule', () => {
   assert.throws(() => new PaddedCounters({ count: 2, buffer: new SharedArrayBuffer(64) }), /PaddedCounters buffer byteLength \(64\) must be >= count x strideBytes \(128\)/);
   assert.throws(() => new PaddedCounters({ count: 1, buffer: new ArrayBuffer(64) as unknown as SharedArrayBuffer }), TypeError);
 });
+
+// Issue 11 §4: a bigint slot or delta reached `>>> 0` and threw V8's "Cannot mix BigInt" TypeError.
+test('add and get refuse bigint and Symbol slots and deltas with a typed error, and the counters keep counting', () => {
+  const c = new PaddedCounters({ count: 2 });
+  for (const bad of [-1n, 1n, Symbol('s')]) {
+    assert.throws(() => c.add(bad as unknown as number), (e: Error & { code?: string }) => e.code === 'ERR_BH_OUT_OF_RANGE' && /PaddedCounters slot/.test(e.message));
+    assert.throws(() => c.get(bad as unknown as number), (e: Error & { code?: string }) => /PaddedCounters slot/.test(e.message) && e.code !== undefined);
+    assert.throws(() => c.add(0, bad as unknown as number), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG' && /PaddedCounters add delta/.test(e.message));
+  }
+  c.add(1, 3);
+  assert.equal(c.get(1), 3);
+});
