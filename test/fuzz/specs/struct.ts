@@ -296,7 +296,7 @@ const spec: AreaSpec = {
   exemptMethods: {
     BTree: privates('backwardStart', 'buildFrom', 'checkBounds', 'checkKey', 'checkNode', 'descend', 'firstLeaf', 'forwardStart', 'lastLeaf', 'makeIterator', 'rebalance', 'seek', 'splitUp'),
     SkipList: privates('checkKey', 'descend', 'isEqual', 'nextRandom', 'randomLevel', 'startAt'),
-    LinkedHashMap: privates('allocate', 'grow', 'release', 'slots', 'toEnd'),
+    LinkedHashMap: privates('allocate', 'grow', 'mapSlots', 'release', 'slots', 'toEnd', 'walk'),
     NumericHeap: privates('grow', 'reject', 'siftDownFromRoot', 'siftDownLarge', 'siftDownSmall'),
     RTree: privates('build', 'insertEntry', 'removeIn', 'sortAndMargin', 'split'),
     PackedRTree: privates('boxOf', 'sortLeaves'),
