@@ -104,7 +104,7 @@ export class AhoCorasick {
       throw new InvalidArgumentError(`AhoCorasick patterns must be an array of strings or of Uint8Arrays, got ${describe(patterns)}`);
     }
     if (patterns.length === 0) throw new OutOfRangeError('AhoCorasick patterns count (0) must be at least 1');
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`AhoCorasick options must be an object, got ${describe(options)}`);
     }
     if (options.sparse !== undefined && typeof options.sparse !== 'boolean') {

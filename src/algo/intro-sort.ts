@@ -91,6 +91,9 @@ export function insertionSort<T>(arr: MutableArrayLike<T>, compare: SortComparat
   if (arr === null || typeof arr !== 'object' || typeof arr.length !== 'number') {
     throw new InvalidArgumentError(`insertionSort arr must be an array or a typed array, got ${describe(arr)}`);
   }
+  if (typeof lo !== 'number' || (hi !== undefined && typeof hi !== 'number')) {
+    throw new InvalidArgumentError(`insertionSort lo and hi must be integers (hi may be left out), got ${describe(lo)} and ${describe(hi)}`);
+  }
   const end = hi ?? arr.length;
   if (!Number.isInteger(lo) || !Number.isInteger(end) || lo < 0 || end > arr.length || lo > end) {
     throw new OutOfRangeError(`insertionSort range [${describe(lo)}, ${describe(end)}) must lie within [0, ${arr.length}] with lo <= hi`);

@@ -88,6 +88,7 @@ export class BinaryHeap<T> implements Iterable<T> {
    * @example const h = BinaryHeap.from([5, 1, 4]); h.pop(); // 1
    */
   static from<T>(values: Iterable<T>, compare: HeapComparator<T> = defaultHeapCompare): BinaryHeap<T> {
+    if (values === undefined) throw new InvalidArgumentError('BinaryHeap.from values must be an iterable object, got undefined');
     return new BinaryHeap(compare, values);
   }
 

@@ -420,3 +420,12 @@ test('optimizeSort with a comparator matches Array.prototype.sort on numbers (pr
     { seed: 14, numRuns: 200 },
   );
 });
+
+// Issue 11 §4: a null hi was taken as "to the end" (null ?? arr.length), a string lo was compared coerced.
+test('insertionSort refuses lo and hi that are not numbers, typed', async () => {
+  const { insertionSort: sort } = await import('../../src/algo/intro-sort.ts');
+  const byNumber = (a: number, b: number) => a - b;
+  assert.throws(() => sort([3, 1, 2], byNumber, 0, null as unknown as number), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG' && /insertionSort lo and hi/.test(e.message));
+  assert.throws(() => sort([3, 1, 2], byNumber, '0' as unknown as number), (e: Error & { code?: string }) => e.code === 'ERR_BH_INVALID_ARG');
+  assert.deepEqual(sort([3, 1, 2], byNumber, 0, 3), [1, 2, 3]);
+});
