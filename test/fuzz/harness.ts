@@ -237,18 +237,37 @@ function mutationArb(params: Param[]): fc.Arbitrary<Mutation[]> {
 
 function build(params: Param[], muts: Mutation[]): { args: unknown[]; mustRefuse: string | undefined } {
   const args = params.map((p) => (p.kind === 'options' && p.valid !== undefined ? { ...(p.valid as object) } : p.valid));
-  let mustRefuse: string | undefined;
+  // Apply every mutation first: a later one may overwrite an earlier one's
+  // argument or field (with a valid value, or the whole options object).
+  const touched = new Map<number, Set<string> | 'whole'>();
   for (const m of muts) {
     const p = params[m.index];
     if (p === undefined) continue;
     if (m.field !== undefined && p.fields) {
-      const fp = p.fields[m.field]!;
       const base = typeof args[m.index] === 'object' && args[m.index] !== null ? (args[m.index] as Record<string, unknown>) : {};
       args[m.index] = { ...base, [m.field]: m.value };
-      if (!(m.value === undefined && fp.optional) && wrongKind(fp.kind, m.value)) mustRefuse ??= `option ${m.field} = ${show(m.value)} (${fp.kind} expected)`;
+      const t = touched.get(m.index);
+      if (t === undefined || t === 'whole') touched.set(m.index, new Set([m.field]));
+      else t.add(m.field);
     } else {
       args[m.index] = m.value;
-      if (!(m.value === undefined && p.optional) && wrongKind(p.kind, m.value)) mustRefuse ??= `argument ${m.index} = ${show(m.value)} (${p.kind} expected)`;
+      touched.set(m.index, 'whole');
+    }
+  }
+  // Then judge the final arguments: what must be refused is decided by what
+  // the call actually receives.
+  let mustRefuse: string | undefined;
+  for (const [index, t] of touched) {
+    const p = params[index]!;
+    const v = args[index];
+    if (t === 'whole') {
+      if (!(v === undefined && p.optional) && wrongKind(p.kind, v)) mustRefuse ??= `argument ${index} = ${show(v)} (${p.kind} expected)`;
+      continue;
+    }
+    for (const field of t) {
+      const fp = p.fields![field]!;
+      const fv = (v as Record<string, unknown>)[field];
+      if (!(fv === undefined && fp.optional) && wrongKind(fp.kind, fv)) mustRefuse ??= `option ${field} = ${show(fv)} (${fp.kind} expected)`;
     }
   }
   // Trailing undefined arguments are passed as given (a length check would see them).

@@ -106,7 +106,7 @@ const linkedHashMap: ClassSpec<LinkedHashMap<unknown, unknown>> = {
     for (let i = 0; i < 10; i++) m.set(i, i);
     return m;
   },
-  ctor: { params: [opts({ order: any('insertion', true), initialCapacity: int(8, true) })] /* order: 'any' for the same harness reason as BinaryHeap compare */, call: (o) => new LinkedHashMap(o) },
+  ctor: { params: [opts({ order: str('insertion', true), initialCapacity: int(8, true) })], call: (o) => new LinkedHashMap(o) },
   methods: {
     get: { params: [any(1)] },
     peek: { params: [any(1)] },
@@ -152,9 +152,7 @@ function drainCheck<T>(h: { size: number; pop(): T | undefined; push(v: T): void
 const binaryHeap: ClassSpec<BinaryHeap<unknown>> = {
   name: 'BinaryHeap',
   make: () => new BinaryHeap<unknown>(undefined, [5, 3, 8, 1]),
-  // compare is declared 'any': the harness keeps the "must refuse" of a first mutation even when a second
-  // one replaces the same argument with a valid value (e.g. '' then a function); non-functions are still refused typed.
-  ctor: { params: [any(defaultHeapCompare, true), iter([3, 1, 2], true)], call: (c, i) => new BinaryHeap(c, i) },
+  ctor: { params: [fn(defaultHeapCompare, true), iter([3, 1, 2], true)], call: (c, i) => new BinaryHeap(c, i) },
   methods: {
     from: { params: [iter([3, 1, 2]), fn(defaultHeapCompare, true)], call: (_h, v, c) => BinaryHeap.from(v, c) },
     push: { params: [any(4)] },
