@@ -221,6 +221,16 @@ export function optionalSignal(component: string, param: string, v: unknown): Ab
 }
 
 /**
+ * The error class for a value that broke a number rule: `OutOfRangeError` when
+ * it is a number (right kind, outside the rule), `InvalidArgumentError` when it
+ * is not a number at all ('5', null, a bigint).
+ * @example throw new (numberError(v))(`BTree maxNodeSize (${describe(v)}) must be an integer from 4 to 1024`);
+ */
+export function numberError(v: unknown): typeof OutOfRangeError | typeof InvalidArgumentError {
+  return typeof v === 'number' ? OutOfRangeError : InvalidArgumentError;
+}
+
+/**
  * Allocates a buffer whose size came from the caller, turning V8's untyped
  * "Array buffer allocation failed" (or a size past the engine's limit) into an
  * `OutOfRangeError` that names the parameter and the size.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode } from '../src/errors.ts';
+import { ErrorCode, InvalidArgumentError, OutOfRangeError } from '../src/errors.ts';
 import {
   MAX_TIMER_MS,
   allocate,
@@ -15,6 +15,7 @@ import {
   optionalNumber,
   optionalSignal,
   optionalTimerMs,
+  numberError,
 } from '../src/validate.ts';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
@@ -90,4 +91,10 @@ test('allocate turns an engine allocation failure into a typed OutOfRangeError',
     (e: Error) => code(ErrorCode.OUT_OF_RANGE)(e) && /MpmcRing slots \* slotBytes \(17592186044416 bytes\) could not be allocated/.test(e.message),
   );
   assert.equal(allocate('X', 'n', 8, () => 42), 42);
+});
+
+test('numberError: OutOfRangeError for a number outside its rule, InvalidArgumentError for anything else', () => {
+  assert.equal(numberError(-1), OutOfRangeError);
+  assert.equal(numberError(Number.NaN), OutOfRangeError);
+  for (const v of ['5', null, undefined, 10n, Symbol('s'), {}, [], true]) assert.equal(numberError(v), InvalidArgumentError, String(typeof v));
 });

@@ -42,6 +42,7 @@
  * bytes for byte arrays. A string needle searched in bytes is UTF-8 encoded.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 
 /**
  * Longest needle (in code units or bytes) handed straight to the native
@@ -221,7 +222,7 @@ function allNativeBytes(h: Buffer, needle: Buffer, from: number, out: number[]):
 
 function checkFrom(where: string, from: number): void {
   if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) {
-    throw new OutOfRangeError(`${where} from (${describe(from)}) must be a non-negative integer`);
+    throw new (numberError(from))(`${where} from (${describe(from)}) must be a non-negative integer`);
   }
 }
 

@@ -47,6 +47,7 @@
  * operation, so a comparator that throws leaves the tree exactly as it was.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 import {
   ConcurrentModificationError,
   StructureInvariantError,
@@ -252,7 +253,7 @@ export class BTree<K = number, V = unknown> implements Iterable<[K, V]> {
     checkComparator('BTree', comparator);
     for (const [name, value] of [['maxNodeSize', maxNodeSize], ['maxInnerNodeSize', maxInnerNodeSize]] as const) {
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 4 || value > 1024) {
-        throw new OutOfRangeError(`BTree ${name} (${describe(value)}) must be an integer from 4 to 1024`);
+        throw new (numberError(value))(`BTree ${name} (${describe(value)}) must be an integer from 4 to 1024`);
       }
     }
     this.maxNodeSize = maxNodeSize;

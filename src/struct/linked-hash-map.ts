@@ -91,11 +91,11 @@ export class LinkedHashMap<K, V> implements Iterable<[K, V]> {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`LinkedHashMap options must be an object, got ${describe(options)}`);
     }
-    const order = options.order ?? 'insertion';
+    const order = options.order === undefined ? 'insertion' : options.order;
     if (order !== 'insertion' && order !== 'access') {
       throw new InvalidArgumentError(`LinkedHashMap order must be "insertion" or "access", got ${describe(order)}`);
     }
-    const cap = options.initialCapacity ?? 16;
+    const cap = options.initialCapacity === undefined ? 16 : options.initialCapacity;
     if (typeof cap !== 'number') {
       throw new InvalidArgumentError(`LinkedHashMap initialCapacity must be an integer from 1 to 2^24, got ${describe(cap)}`);
     }

@@ -34,7 +34,7 @@
  * Ties between equal priorities are returned in no particular order.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import { allocate } from '../validate.ts';
+import { allocate, numberError } from '../validate.ts';
 
 /** Largest capacity a NumericHeap accepts (2^30 entries, 12 GiB of arrays). */
 const MAX_CAPACITY = 2 ** 30;
@@ -75,9 +75,9 @@ export class NumericHeap {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`NumericHeap options must be an object, got ${describe(options)}`);
     }
-    const cap = options.initialCapacity ?? 64;
+    const cap = options.initialCapacity === undefined ? 64 : options.initialCapacity;
     if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 1 || cap > MAX_CAPACITY) {
-      throw new OutOfRangeError(`NumericHeap initialCapacity (${describe(cap)}) must be an integer from 1 to ${MAX_CAPACITY}`);
+      throw new (numberError(cap))(`NumericHeap initialCapacity (${describe(cap)}) must be an integer from 1 to ${MAX_CAPACITY}`);
     }
     this.ids = allocate('NumericHeap', 'initialCapacity', cap * 4, () => new Uint32Array(cap));
     this.priorities = allocate('NumericHeap', 'initialCapacity', cap * 8, () => new Float64Array(cap));

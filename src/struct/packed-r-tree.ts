@@ -51,7 +51,7 @@
 import { StructErrorCode } from './errors.ts';
 import { BlackholeError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { DistanceQueue } from './r-tree-queue.ts';
-import { allocate } from '../validate.ts';
+import { allocate, numberError } from '../validate.ts';
 
 /** First header byte of every PackedRTree buffer. */
 const MAGIC = 0xb7;
@@ -218,14 +218,14 @@ export class PackedRTree {
       throw new InvalidArgumentError(`PackedRTree numItems must be an integer from 1 to ${MAX_ITEMS}, got ${describe(numItems)}`);
     }
     if (!Number.isInteger(numItems) || numItems < 1 || numItems > MAX_ITEMS) {
-      throw new OutOfRangeError(`PackedRTree numItems (${describe(numItems)}) must be an integer from 1 to ${MAX_ITEMS}`);
+      throw new (numberError(numItems))(`PackedRTree numItems (${describe(numItems)}) must be an integer from 1 to ${MAX_ITEMS}`);
     }
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`PackedRTree options must be an object, got ${describe(options)}`);
     }
-    const nodeSize = options.nodeSize ?? DEFAULT_NODE_SIZE;
+    const nodeSize = options.nodeSize === undefined ? DEFAULT_NODE_SIZE : options.nodeSize;
     if (!Number.isInteger(nodeSize) || nodeSize < 2 || nodeSize > MAX_NODE_SIZE) {
-      throw new OutOfRangeError(`PackedRTree nodeSize (${describe(nodeSize)}) must be an integer from 2 to ${MAX_NODE_SIZE}`);
+      throw new (numberError(nodeSize))(`PackedRTree nodeSize (${describe(nodeSize)}) must be an integer from 2 to ${MAX_NODE_SIZE}`);
     }
     const ends = levelEnds(numItems, nodeSize);
     const numNodes = ends[ends.length - 1]!;
@@ -652,11 +652,11 @@ export class PackedRTree {
    */
   nearest(x: number, y: number, k = 1, maxDistance = Infinity, filter?: (id: number) => boolean): number[] {
     if (!this.isFinished) throw new PackedRTreeStateError('PackedRTree nearest: call finish() first');
-    if (typeof x !== 'number' || Number.isNaN(x)) throw new OutOfRangeError(`PackedRTree nearest x (${describe(x)}) must be a number, not NaN`);
-    if (typeof y !== 'number' || Number.isNaN(y)) throw new OutOfRangeError(`PackedRTree nearest y (${describe(y)}) must be a number, not NaN`);
-    if (!Number.isInteger(k) || k < 0) throw new OutOfRangeError(`PackedRTree nearest k (${describe(k)}) must be a non-negative integer`);
+    if (typeof x !== 'number' || Number.isNaN(x)) throw new (numberError(x))(`PackedRTree nearest x (${describe(x)}) must be a number, not NaN`);
+    if (typeof y !== 'number' || Number.isNaN(y)) throw new (numberError(y))(`PackedRTree nearest y (${describe(y)}) must be a number, not NaN`);
+    if (!Number.isInteger(k) || k < 0) throw new (numberError(k))(`PackedRTree nearest k (${describe(k)}) must be a non-negative integer`);
     if (typeof maxDistance !== 'number' || !(maxDistance >= 0)) {
-      throw new OutOfRangeError(`PackedRTree nearest maxDistance (${describe(maxDistance)}) must be a number >= 0`);
+      throw new (numberError(maxDistance))(`PackedRTree nearest maxDistance (${describe(maxDistance)}) must be a number >= 0`);
     }
     if (filter !== undefined && typeof filter !== 'function') {
       throw new InvalidArgumentError(`PackedRTree nearest filter must be a function when given, got ${describe(filter)}`);

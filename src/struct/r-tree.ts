@@ -45,6 +45,7 @@
  * node costs little per entry and saves levels.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 import { DistanceQueue } from './r-tree-queue.ts';
 
 /**
@@ -137,9 +138,9 @@ export class RTree<T extends Box = Box> {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`RTree options must be an object, got ${describe(options)}`);
     }
-    const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    const maxEntries = options.maxEntries === undefined ? DEFAULT_MAX_ENTRIES : options.maxEntries;
     if (!Number.isInteger(maxEntries) || maxEntries < MIN_MAX_ENTRIES || maxEntries > MAX_MAX_ENTRIES) {
-      throw new OutOfRangeError(
+      throw new (numberError(maxEntries))(
         `RTree maxEntries (${describe(maxEntries)}) must be an integer from ${MIN_MAX_ENTRIES} to ${MAX_MAX_ENTRIES}`,
       );
     }
@@ -853,10 +854,10 @@ function checkQuery(where: string, minX: number, minY: number, maxX: number, max
 }
 
 function checkNearest(where: string, x: number, y: number, k: number, maxDistance: number): void {
-  if (typeof x !== 'number' || Number.isNaN(x)) throw new OutOfRangeError(`${where} x (${describe(x)}) must be a number, not NaN`);
-  if (typeof y !== 'number' || Number.isNaN(y)) throw new OutOfRangeError(`${where} y (${describe(y)}) must be a number, not NaN`);
-  if (!Number.isInteger(k) || k < 0) throw new OutOfRangeError(`${where} k (${describe(k)}) must be a non-negative integer`);
+  if (typeof x !== 'number' || Number.isNaN(x)) throw new (numberError(x))(`${where} x (${describe(x)}) must be a number, not NaN`);
+  if (typeof y !== 'number' || Number.isNaN(y)) throw new (numberError(y))(`${where} y (${describe(y)}) must be a number, not NaN`);
+  if (!Number.isInteger(k) || k < 0) throw new (numberError(k))(`${where} k (${describe(k)}) must be a non-negative integer`);
   if (typeof maxDistance !== 'number' || !(maxDistance >= 0)) {
-    throw new OutOfRangeError(`${where} maxDistance (${describe(maxDistance)}) must be a number >= 0`);
+    throw new (numberError(maxDistance))(`${where} maxDistance (${describe(maxDistance)}) must be a number >= 0`);
   }
 }

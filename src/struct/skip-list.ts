@@ -36,6 +36,7 @@
  * drawn after the search.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 import type { KeyComparator } from './b-tree.ts';
 import { ConcurrentModificationError, StructureInvariantError, checkComparator, naturalKeyKind, rejectNaN, type NaturalKind } from './errors.ts';
 
@@ -187,10 +188,10 @@ export class SkipList<K = number, V = unknown> implements Iterable<[K, V]> {
     const { comparator, seed = Math.floor(Math.random() * 2 ** 32), maxLevel = 16 } = options;
     checkComparator('SkipList', comparator);
     if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-      throw new OutOfRangeError(`SkipList seed (${describe(seed)}) must be a finite number`);
+      throw new (numberError(seed))(`SkipList seed (${describe(seed)}) must be a finite number`);
     }
     if (typeof maxLevel !== 'number' || !Number.isInteger(maxLevel) || maxLevel < 1 || maxLevel > 32) {
-      throw new OutOfRangeError(`SkipList maxLevel (${describe(maxLevel)}) must be an integer from 1 to 32`);
+      throw new (numberError(maxLevel))(`SkipList maxLevel (${describe(maxLevel)}) must be an integer from 1 to 32`);
     }
     this.maxLevel = maxLevel;
     this.natural = comparator === undefined;

@@ -92,7 +92,17 @@ export interface ClassSpec<T = any> {
   /** Builds a working instance with valid arguments. */
   make: () => T | Promise<T>;
   /** The constructor (or factory) with its parameters, fuzzed like a method; returns the instance. */
-  ctor?: { params: Param[]; call: (...args: any[]) => T | Promise<T> };
+  ctor?: {
+    params: Param[];
+    call: (...args: any[]) => T | Promise<T>;
+    /**
+     * Checks an instance the constructor accepted from fuzzed arguments
+     * (default: `healthy`). Needed where a value of the right kind cannot be
+     * judged at construction: a comparator `() => 1` is a function, and the
+     * structure it orders is only as consistent as the comparator.
+     */
+    healthy?: (obj: T, args: unknown[]) => void | Promise<void>;
+  };
   /** Methods by name: called as `instance[name](...args)` unless `call` is given. */
   methods: Record<string, MethodSpec & { call?: (obj: T, ...args: any[]) => unknown }>;
   /** Asserts the instance still works (it may have been changed by accepted calls). */
@@ -235,6 +245,21 @@ function mutationArb(params: Param[]): fc.Arbitrary<Mutation[]> {
   return fc.array(one, { minLength: 1, maxLength: 2 });
 }
 
+/**
+ * Every single mutation, once: each parameter replaced by each hostile value,
+ * and each options field set to each hostile value. Run before the random
+ * pairs, so a gap such as `{ initialCapacity: null }` taken as the default is
+ * found on every run, not only when a seed happens to draw it.
+ */
+function sweep(params: Param[]): [Mutation[]][] {
+  const out: [Mutation[]][] = [];
+  params.forEach((p, index) => {
+    for (const value of HOSTILE) out.push([[{ index, field: undefined, value }]]);
+    for (const field of Object.keys(p.fields ?? {})) for (const value of HOSTILE) out.push([[{ index, field, value }]]);
+  });
+  return out;
+}
+
 function build(params: Param[], muts: Mutation[]): { args: unknown[]; mustRefuse: string | undefined } {
   const args = params.map((p) => (p.kind === 'options' && p.valid !== undefined ? { ...(p.valid as object) } : p.valid));
   // Apply every mutation first: a later one may overwrite an earlier one's
@@ -320,6 +345,15 @@ function checkOutcome(where: string, component: string, out: Outcome, mustRefuse
   return true;
 }
 
+/** The single-mutation sweep runs unless FUZZ_SWEEP=0 (on by default). */
+const SWEEP = process.env.FUZZ_SWEEP !== '0';
+
+/** fast-check parameters: the sweep first, then `numRuns` random pairs (examples count towards numRuns, so it is added). */
+function runParams(seed: number, numRuns: number, params: Param[]): fc.Parameters<[Mutation[]]> {
+  const examples = SWEEP ? sweep(params) : [];
+  return { seed, numRuns: numRuns + examples.length, endOnFailure: true, includeErrorInReport: true, examples };
+}
+
 /** Runs for each spec: constructor fuzz, then each method. */
 export async function fuzzClass(spec: ClassSpec, seed: number, numRuns: number): Promise<void> {
   const component = spec.component ?? spec.name;
@@ -335,13 +369,13 @@ export async function fuzzClass(spec: ClassSpec, seed: number, numRuns: number):
           // A constructor that accepted odd values must give a working object.
           const obj = out.value;
           try {
-            await spec.healthy(obj);
+            await (ctor.healthy ? ctor.healthy(obj as never, args) : spec.healthy(obj));
           } finally {
             await spec.dispose?.(obj);
           }
         }
       }),
-      { seed, numRuns, endOnFailure: true },
+      runParams(seed, numRuns, ctor.params),
     );
   }
   const obj = await spec.make();
@@ -358,7 +392,7 @@ export async function fuzzClass(spec: ClassSpec, seed: number, numRuns: number):
           const threw = checkOutcome(where, component, out, mustRefuse, m.mayPend === true);
           if (threw) await spec.healthy(obj);
         }),
-        { seed, numRuns, endOnFailure: true },
+        runParams(seed, numRuns, m.params),
       );
     }
     await spec.healthy(obj);
@@ -377,7 +411,7 @@ export async function fuzzFunction(spec: FunctionSpec, seed: number, numRuns: nu
       const out = await settle(() => spec.call(...args), spec.settleMs ?? 2000);
       checkOutcome(where, component, out, mustRefuse, spec.mayPend === true);
     }),
-    { seed, numRuns, endOnFailure: true },
+    runParams(seed, numRuns, spec.params),
   );
 }
 

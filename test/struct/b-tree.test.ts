@@ -125,7 +125,6 @@ for (const [label, options] of [
   ['maxNodeSize 1025', { maxNodeSize: 1025 }],
   ['maxNodeSize 4.5', { maxNodeSize: 4.5 }],
   ['maxNodeSize NaN', { maxNodeSize: Number.NaN }],
-  ['maxNodeSize "64"', { maxNodeSize: '64' }],
   ['maxInnerNodeSize 2', { maxInnerNodeSize: 2 }],
   ['maxInnerNodeSize 2048', { maxInnerNodeSize: 2048 }],
 ] as const) {

@@ -12,10 +12,20 @@ import {
   pageAlignedBuffer,
   sharedPageAlignedBuffer,
 } from '../../../src/memory/index.ts';
+import { InvalidArgumentError } from '../../../src/errors.ts';
 import { any, bool, fn, int, opts, str, type AreaSpec, type ClassSpec } from '../harness.ts';
 
 const PRIVATE = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
 const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE]));
+
+function objectPoolHealthy(p: ObjectPool<{ n: number }>): void {
+  const a = p.acquire();
+  const b = p.acquire();
+  assert.notEqual(a, b);
+  p.release(a);
+  p.release(b);
+  assert.equal(typeof p.stats().created, 'number');
+}
 
 const objectPool: ClassSpec<ObjectPool<{ n: number }>> = {
   name: 'ObjectPool',
@@ -23,6 +33,14 @@ const objectPool: ClassSpec<ObjectPool<{ n: number }>> = {
   ctor: {
     params: [opts({ create: fn(() => ({ n: 0 })), reset: fn(() => {}, true), initialSize: int(1, true), maxRetained: int(4, true) }, undefined, false)],
     call: (o) => new ObjectPool(o),
+    // A factory is a function of the right kind whose result can only be judged
+    // when it is called: one that returns a non-object is refused typed at acquire.
+    healthy: (p, args) => {
+      const create = (args[0] as { create?: unknown } | undefined)?.create;
+      const probe = typeof create === 'function' ? (create as () => unknown)() : undefined;
+      if (probe !== null && typeof probe === 'object') return objectPoolHealthy(p as never);
+      assert.throws(() => p.acquire(), (e: unknown) => e instanceof InvalidArgumentError && /ObjectPool create must return an object/.test((e as Error).message));
+    },
   },
   methods: {
     acquire: { params: [] },
@@ -30,14 +48,7 @@ const objectPool: ClassSpec<ObjectPool<{ n: number }>> = {
     clear: { params: [] },
     stats: { params: [] },
   },
-  healthy: (p) => {
-    const a = p.acquire();
-    const b = p.acquire();
-    assert.notEqual(a, b);
-    p.release(a);
-    p.release(b);
-    assert.equal(typeof p.stats().created, 'number');
-  },
+  healthy: (p) => objectPoolHealthy(p),
 };
 
 const bufferPool: ClassSpec<BufferPool> = {
