@@ -1,7 +1,10 @@
 // A throwaway redis-server for tests and benchmarks: started on a free port of
 // 127.0.0.1 with persistence off and a private temp dir, ready once PING
-// answers; stop() (SIGTERM), kill() (SIGKILL, as in a crash) and restart()
-// (same port) for failure tests. Every wait is bounded, so nothing hangs.
+// answers. Faults for failure tests: kill() (SIGKILL, kill -9, as in a crash),
+// pause()/resume() and stall(ms) (SIGSTOP/SIGCONT: a hung host whose
+// connections stay open), restart() on the same port (after a kill, or
+// gracefully with SIGTERM). Every wait is bounded, so nothing hangs, and a
+// server still running when this process exits is killed with it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -68,6 +71,7 @@ export class RedisServer {
   private readonly dir: string;
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
+  private paused = false;
 
   private constructor(bin: string, port: number) {
     this.bin = bin;
@@ -95,8 +99,16 @@ export class RedisServer {
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     this.child = child;
+    this.paused = false;
+    // A test that crashes must not leave a (possibly stopped) redis-server behind.
+    const reap = (): void => {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    };
+    process.once('exit', reap);
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', () => {
+        process.removeListener('exit', reap);
         if (this.child === child) this.child = null;
         resolve();
       });
@@ -129,22 +141,51 @@ export class RedisServer {
 
   /** Kills the server abruptly (SIGKILL), like a crash; connections drop at once. */
   kill(): Promise<void> {
+    this.paused = false;
     return this.signal('SIGKILL', 5_000);
   }
 
   /** Freezes the server (SIGSTOP): connections stay open but nothing answers, as in a hung host. */
   pause(): void {
-    this.child?.kill('SIGSTOP');
+    if (this.child === null) return;
+    this.child.kill('SIGSTOP');
+    this.paused = true;
   }
 
-  /** Unfreezes a paused server (SIGCONT). */
+  /** Unfreezes a paused server (SIGCONT); commands sent meanwhile are then executed, late. */
   resume(): void {
-    this.child?.kill('SIGCONT');
+    if (this.child === null) return;
+    this.child.kill('SIGCONT');
+    this.paused = false;
   }
 
-  /** Starts the server again on the same port (after `kill()`/`stop()`). */
-  async restart(readyTimeoutMs = 10_000): Promise<void> {
-    if (this.child !== null) await this.kill();
+  /** Whether the server is frozen by `pause()`. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Freezes the server for `ms` (SIGSTOP, then SIGCONT); resolves once it runs again. */
+  async stall(ms: number): Promise<void> {
+    this.pause();
+    try {
+      await new Promise((r) => setTimeout(r, ms));
+    } finally {
+      this.resume();
+    }
+  }
+
+  /**
+   * Starts the server again on the same port, empty (persistence is off).
+   * A running server is first killed (SIGKILL), or with `graceful` stopped
+   * with SIGTERM (connections are closed, not reset).
+   */
+  async restart(readyTimeoutMs = 10_000, options: { graceful?: boolean } = {}): Promise<void> {
+    if (this.child !== null) {
+      if (options.graceful === true) {
+        this.resume();
+        await this.signal('SIGTERM', 5_000);
+      } else await this.kill();
+    }
     await this.launch(readyTimeoutMs);
   }
 
