@@ -12,9 +12,12 @@
  * A call that is allowed must end in exactly one `success()` or `failure()`
  * (a timeout is a failure). Results of calls that started before the circuit
  * opened still count: a success closes, a failure extends nothing while open.
- * The clock is injectable, so tests need no real waiting.
+ * `probeNow()` ends an open period early when the caller has other evidence
+ * that the dependency is back (a Redis connection became ready again), so
+ * recovery does not wait out `openMs`. The clock is injectable, so tests need
+ * no real waiting.
  */
-import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { checkFunction, checkNumber, checkOptions, checkString } from '../validate.ts';
 
 /** Numeric states, as exposed in stats (`0` closed, `1` open, `2` half-open). @example if (b.state === BreakerState.OPEN) ... */
 export const BreakerState = { CLOSED: 0, OPEN: 1, HALF_OPEN: 2 } as const;
@@ -25,9 +28,9 @@ export type BreakerStateValue = (typeof BreakerState)[keyof typeof BreakerState]
 export interface CircuitBreakerOptions {
   /** Name used in error messages. Default 'CircuitBreaker'. */
   name?: string;
-  /** Consecutive failures that open the circuit, integer 1 to 2^31-1. Default 5. */
+  /** Consecutive failures that open the circuit, integer 1 to 2^31 - 1. Default 5. */
   failureThreshold?: number;
-  /** How long the circuit stays open before a probe, ms, 1 to 2^31-1. Default 1000. */
+  /** How long the circuit stays open before a probe, ms, integer 1 to 2^31 - 1. Default 1000. */
   openMs?: number;
   /** Monotonic clock, ms. Default `performance.now`. */
   now?: () => number;
@@ -69,15 +72,15 @@ export class CircuitBreaker {
   private skipped = 0;
   private probes = 0;
 
-  constructor(options: CircuitBreakerOptions = {}) {
-    const name = options.name ?? 'CircuitBreaker';
-    if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`CircuitBreaker name must be a non-empty string, got ${describe(name)}`);
+  constructor(options?: CircuitBreakerOptions) {
+    const o = checkOptions('CircuitBreaker', 'options', options);
+    const name = o.name === undefined ? 'CircuitBreaker' : checkString('CircuitBreaker', 'name', o.name, { nonEmpty: true });
     this.name = name;
-    this.failureThreshold = checkInt(name, 'failureThreshold', options.failureThreshold ?? 5);
-    this.openMs = checkInt(name, 'openMs', options.openMs ?? 1000);
-    const now = options.now ?? (() => performance.now());
-    if (typeof now !== 'function') throw new InvalidArgumentError(`${name} now must be a function returning ms, got ${describe(now)}`);
-    this.now = now;
+    // Messages name the component "CircuitBreaker" even when the instance has its own name.
+    const component = name === 'CircuitBreaker' ? name : `CircuitBreaker ${name}`;
+    this.failureThreshold = o.failureThreshold === undefined ? 5 : checkNumber(component, 'failureThreshold', o.failureThreshold, { integer: true, min: 1, max: 2 ** 31 - 1 });
+    this.openMs = o.openMs === undefined ? 1000 : checkNumber(component, 'openMs', o.openMs, { integer: true, min: 1, max: 2 ** 31 - 1 });
+    this.now = o.now === undefined ? () => performance.now() : checkFunction<() => number>(component, 'now', o.now);
   }
 
   /** The current state (an open circuit whose period is over still reads open until the next `allow()`). */
@@ -88,7 +91,7 @@ export class CircuitBreaker {
   /** Whether a call may go ahead now; false counts as a skip. In half-open, true for one probe only. */
   allow(): boolean {
     if (this.current === BreakerState.CLOSED) return true;
-    if (this.current === BreakerState.OPEN && this.now() - this.openedAt >= this.openMs) {
+    if (this.current === BreakerState.OPEN && !(this.now() - this.openedAt < this.openMs)) {
       this.current = BreakerState.HALF_OPEN;
       this.probing = false;
     }
@@ -118,6 +121,19 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Ends an open period now: the next `allow()` lets one probe through (the
+   * circuit is half-open). For callers with other evidence that the
+   * dependency is back, such as a reconnected client. No effect when closed
+   * or already half-open.
+   * @example client.on('ready', () => breaker.probeNow());
+   */
+  probeNow(): void {
+    if (this.current !== BreakerState.OPEN) return;
+    this.current = BreakerState.HALF_OPEN;
+    this.probing = false;
+  }
+
   /** A plain copy of the counters. */
   stats(): CircuitBreakerStats {
     return { state: this.current, opens: this.opens, skipped: this.skipped, probes: this.probes, consecutiveFailures: this.failures };
@@ -129,11 +145,4 @@ export class CircuitBreaker {
     this.probing = false;
     this.opens++;
   }
-}
-
-function checkInt(name: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) {
-    throw new OutOfRangeError(`${name} ${option} (${describe(value)}) must be an integer from 1 to ${2 ** 31 - 1}`);
-  }
-  return value;
 }

@@ -11,9 +11,12 @@
  * `max-age=0`, `no-store` or `no-cache` make the response a miss, and a
  * response without `max-age` gets `defaultTtlMs`. Each request has a timeout
  * (`AbortSignal.timeout`) and results feed a {@link CircuitBreaker}, as in the
- * Redis tier; any failure rejects and the cache treats it as a miss.
+ * Redis tier; any failure rejects with a typed error (TierTimeoutError,
+ * TierHttpStatusError, or TierUnavailableError carrying fetch's error as its
+ * cause) and the cache treats it as a miss.
  */
-import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { BlackholeError, ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { checkFunction, checkNumber, checkOptions, checkString } from '../validate.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { checkSerializer, v8Serializer, type Serializer } from './serializer.ts';
 import {
@@ -24,6 +27,7 @@ import {
   type CacheTier,
   type TierEntry,
   type TierStats,
+  type TierWriteOptions,
 } from './tier.ts';
 
 /** Options of {@link HttpTier}. @example new HttpTier({ baseUrl: 'http://cache.internal:8080/v1/blobs', timeoutMs: 500 }) */
@@ -40,10 +44,12 @@ export interface HttpTierOptions {
   defaultTtlMs?: number;
   /** Extra request headers (e.g. authorization). */
   headers?: Record<string, string>;
-  /** Consecutive failed requests that open the circuit. Default 3. */
+  /** Consecutive failed requests that open the circuit, integer 1 to 2^31 - 1. Default 3. */
   failureThreshold?: number;
-  /** How long an open circuit skips the server before one probe, ms. Default 1000. */
+  /** How long an open circuit skips the server before one probe, ms, integer 1 to 2^31 - 1. Default 1000. */
   openMs?: number;
+  /** Monotonic clock of the circuit breaker, ms (for tests). Default `performance.now`. */
+  now?: () => number;
 }
 
 /** Parses `max-age` (seconds) from a Cache-Control value; -1 if absent, 0 for no-store/no-cache. */
@@ -83,35 +89,52 @@ export class HttpTier implements CacheTier {
   private closed = false;
 
   constructor(options: HttpTierOptions) {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`HttpTier options must be an object, got ${describe(options)}`);
-    const { baseUrl } = options;
-    if (typeof baseUrl !== 'string' || !/^https?:\/\//.test(baseUrl)) {
+    if (options === undefined) throw new InvalidArgumentError('HttpTier options must be an object with a baseUrl, got undefined');
+    const o = checkOptions('HttpTier', 'options', options);
+    const { baseUrl } = o;
+    if (typeof baseUrl !== 'string' || !/^https?:\/\/[^/]/.test(baseUrl)) {
+      throw new InvalidArgumentError(`HttpTier baseUrl must be an http:// or https:// URL, got ${describe(baseUrl)}`);
+    }
+    try {
+      new URL(baseUrl);
+    } catch {
       throw new InvalidArgumentError(`HttpTier baseUrl must be an http:// or https:// URL, got ${describe(baseUrl)}`);
     }
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    const name = options.name ?? 'http';
-    if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`HttpTier name must be a non-empty string, got ${describe(name)}`);
+    const name = o.name === undefined ? 'http' : checkString('HttpTier', 'name', o.name, { nonEmpty: true });
     this.name = name;
-    const timeoutMs = options.timeoutMs ?? 1000;
-    if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 600_000) {
-      throw new OutOfRangeError(`HttpTier timeoutMs (${describe(timeoutMs)}) must be an integer from 1 to 600000`);
+    this.timeoutMs = o.timeoutMs === undefined ? 1000 : checkNumber('HttpTier', 'timeoutMs', o.timeoutMs, { integer: true, min: 1, max: 600_000 });
+    this.defaultTtlMs = o.defaultTtlMs === undefined ? 60_000 : checkNumber('HttpTier', 'defaultTtlMs', o.defaultTtlMs, { min: 0, minExclusive: true, allowInfinity: true });
+    this.serializer = checkSerializer('HttpTier', o.serializer ?? v8Serializer);
+    const headers: Record<string, string> = {};
+    if (o.headers !== undefined) {
+      for (const [k, v] of Object.entries(checkOptions('HttpTier', 'headers', o.headers))) {
+        if (typeof v !== 'string') throw new InvalidArgumentError(`HttpTier headers["${k}"] must be a string, got ${describe(v)}`);
+        headers[k] = v;
+      }
+      try {
+        new Headers(headers);
+      } catch (err) {
+        throw new InvalidArgumentError(`HttpTier headers must be valid HTTP header names and values: ${(err as Error).message}`);
+      }
     }
-    this.timeoutMs = timeoutMs;
-    const defaultTtlMs = options.defaultTtlMs ?? 60_000;
-    if (typeof defaultTtlMs !== 'number' || !(defaultTtlMs > 0)) {
-      throw new OutOfRangeError(`HttpTier defaultTtlMs (${describe(defaultTtlMs)}) must be a number > 0 (Infinity allowed)`);
-    }
-    this.defaultTtlMs = defaultTtlMs;
-    this.serializer = checkSerializer('HttpTier', options.serializer ?? v8Serializer);
-    this.headers = { ...(options.headers ?? {}) };
-    this.breaker = new CircuitBreaker({ name: `HttpTier ${name} breaker`, failureThreshold: options.failureThreshold ?? 3, openMs: options.openMs ?? 1000 });
+    this.headers = headers;
+    const failureThreshold = o.failureThreshold === undefined ? 3 : checkNumber('HttpTier', 'failureThreshold', o.failureThreshold, { integer: true, min: 1, max: 2 ** 31 - 1 });
+    const openMs = o.openMs === undefined ? 1000 : checkNumber('HttpTier', 'openMs', o.openMs, { integer: true, min: 1, max: 2 ** 31 - 1 });
+    const now = o.now === undefined ? undefined : checkFunction<() => number>('HttpTier', 'now', o.now);
+    this.breaker = new CircuitBreaker({ name: `HttpTier ${name} breaker`, failureThreshold, openMs, ...(now === undefined ? {} : { now }) });
     this.rec = new TierStatsRecorder(name);
     this.unavailable = new TierUnavailableError(name, 'circuit open (server failing; skipped until a probe succeeds)');
   }
 
   /** The URL of `key`. @example tier.urlOf('a b') // '{baseUrl}/a%20b' */
   urlOf(key: string): string {
-    return `${this.baseUrl}/${encodeURIComponent(key)}`;
+    if (typeof key !== 'string') throw new InvalidArgumentError(`HttpTier ${this.name} key must be a string, got ${describe(key)}`);
+    try {
+      return `${this.baseUrl}/${encodeURIComponent(key)}`;
+    } catch {
+      throw new InvalidArgumentError(`HttpTier ${this.name} key must be a well-formed string (no lone surrogates), got ${describe(key)}`);
+    }
   }
 
   /**
@@ -119,10 +142,11 @@ export class HttpTier implements CacheTier {
    * @example const entry = await tier.get('blob:1');
    */
   async get(key: string): Promise<TierEntry | undefined> {
+    const url = this.urlOf(key);
     this.admit();
     const t0 = performance.now();
     try {
-      const res = await fetch(this.urlOf(key), { method: 'GET', headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await fetch(url, { method: 'GET', headers: this.headers, signal: AbortSignal.timeout(this.timeoutMs) });
       if (res.status === 404) {
         await res.body?.cancel();
         this.done(t0);
@@ -145,10 +169,17 @@ export class HttpTier implements CacheTier {
         this.rec.misses++;
         return undefined;
       }
-      const value = this.serializer.deserialize(bytes);
+      let value: unknown;
+      try {
+        value = this.serializer.deserialize(bytes);
+      } catch (err) {
+        this.rec.errors++;
+        throw isTyped(err) ? err : new InvalidArgumentError(`HttpTier ${this.name} serializer could not deserialize "${key}": ${err instanceof Error ? err.message : String(err)}`);
+      }
       this.rec.hits++;
       return { value, ttlMs };
     } catch (err) {
+      if (err instanceof InvalidArgumentError) throw err; // counted above; the server answered
       throw this.failed(err, 'GET');
     }
   }
@@ -157,16 +188,27 @@ export class HttpTier implements CacheTier {
    * PUTs `value` with `Cache-Control: max-age=<ceil(ttlMs / 1000)>` (none when ttlMs is Infinity).
    * @example await tier.set('blob:1', bytes, 60_000);
    */
-  async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+  async set(key: string, value: unknown, ttlMs: number, options?: TierWriteOptions): Promise<void> {
+    this.urlOf(key);
+    checkNumber(`HttpTier ${this.name}`, 'set ttlMs', ttlMs, { min: 0, minExclusive: true, allowInfinity: true });
+    checkOptions(`HttpTier ${this.name}`, 'set options', options);
+    let body: Buffer;
+    try {
+      body = this.serializer.serialize(value);
+    } catch (err) {
+      this.rec.errors++;
+      throw isTyped(err) ? err : new InvalidArgumentError(`HttpTier ${this.name} serializer could not serialize the value: ${err instanceof Error ? err.message : String(err)}`);
+    }
     this.admit();
-    const body = this.serializer.serialize(value);
     const headers: Record<string, string> = { ...this.headers, 'content-type': 'application/octet-stream' };
     if (ttlMs !== Infinity) headers['cache-control'] = `max-age=${Math.max(1, Math.ceil(ttlMs / 1000))}`;
     await this.send('PUT', key, headers, body);
   }
 
   /** DELETEs `key` (404 counts as done). @example await tier.delete('blob:1'); */
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options?: TierWriteOptions): Promise<void> {
+    this.urlOf(key);
+    checkOptions(`HttpTier ${this.name}`, 'delete options', options);
     this.admit();
     await this.send('DELETE', key, this.headers, undefined);
   }
@@ -211,9 +253,18 @@ export class HttpTier implements CacheTier {
   }
 
   private failed(err: unknown, method: string): unknown {
-    const e = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError') ? new TierTimeoutError(this.name, method, this.timeoutMs) : err;
+    const e =
+      err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')
+        ? new TierTimeoutError(this.name, method, this.timeoutMs)
+        : isTyped(err)
+          ? err
+          : new TierUnavailableError(this.name, `${method} failed: ${err instanceof Error ? `${err.message}${err.cause instanceof Error ? ` (${err.cause.message})` : ''}` : String(err)}`, { cause: err });
     this.breaker.failure();
     this.rec.error(e);
     return e;
   }
+}
+
+function isTyped(err: unknown): boolean {
+  return err instanceof BlackholeError || err instanceof InvalidArgumentError || err instanceof OutOfRangeError;
 }

@@ -8,12 +8,32 @@
  * its source. A tier that fails, times out or has its circuit open is a miss
  * (counted in its stats): no tier error reaches `get`/`getOrSet`.
  *
- * Writes go through: `set` stores in L1 at once, then in every tier, then
- * publishes the key on the invalidation bus (the first tier that has one);
- * `delete` removes everywhere, then publishes. With `writeBehind`, tier writes
- * are queued (a later write of the same key replaces an earlier queued one),
- * flushed every `flushMs` or at `maxItems`, and published after their flush;
+ * Writes go through: `set` stores in L1 at once, then in every tier; the bus
+ * tier (the first tier with an invalidation bus) publishes the key in the
+ * same round trip (`{ publish: true }`), so a write and its invalidation share
+ * one deadline. `delete` removes everywhere the same way. With more than one
+ * tier, the key is published once more after every tier answered (another
+ * node that re-read a slower tier's old copy drops it again). With
+ * `writeBehind`, tier writes are queued (a later write of the same key
+ * replaces an earlier queued one), flushed every `flushMs` or at `maxItems`;
  * reads that miss L1 consult the queue first, so a node reads its own writes.
+ *
+ * Failed writes are replayed. A tier write or delete that fails, times out
+ * or is skipped by an open circuit is not forgotten: its key joins the retry
+ * queue (insertion-ordered, one entry per key, at most `retryQueue.maxKeys`).
+ * Every `retryQueue.retryMs` the queue is replayed, oldest first: one key as
+ * a probe, then the rest once it succeeds. A replay *invalidates* the key: it
+ * deletes it from every tier (lower tiers first, the bus tier last, with the
+ * publish), so every node drops its L1 copy. It does not re-send the value:
+ * a replayed value could overwrite a newer write another node made in the
+ * meantime, a delete can only cause a miss. Until its replay succeeded, a
+ * queued key is a miss below L1 on this node (L2 holds something older than
+ * this node's own write). A queue that would pass `maxKeys` overflows: the
+ * keys are dropped, the node reads nothing below L1, and as soon as the tiers
+ * answer it invalidates everything (`invalidateAll` on the tiers that have
+ * it: a new Redis generation, and every node clears its L1), then clears its
+ * own L1; `stats().retryQueue` counts all of it. `close()` makes one last
+ * replay attempt.
  *
  * getOrSet. One load per key per process: concurrent callers share the
  * in-flight promise (a Map key -> promise, removed when it settles). A load
@@ -39,15 +59,30 @@
  * cleared. `l1MaxTtlMs` additionally bounds how long an L1 copy can be stale
  * if the bus itself is down.
  *
+ * The consistency guarantee this gives, with a RedisTier as the bus (stated
+ * in the README and tested with two nodes against a real redis-server that is
+ * stalled, killed and restarted mid-writes): once Redis answers again, no
+ * node serves a value older than the newest completed write of its key for
+ * longer than about max(openMs, reconnectMaxDelayMs) + retryMs + 2 x
+ * commandTimeoutMs (under 1 s with the defaults), and a deleted key never
+ * comes back (tombstones refuse late writes, see redis-tier.ts).
+ *
  * Speed. An L1 hit is an LruCache lookup and a resolved promise (plus an
  * `instanceof` test once any grace entry has been stored: the grace feature
  * costs nothing until used); latency is timed on one L1 read in 64. `getLocal` is the
- * synchronous L1-only read for callers that cannot afford a promise.
+ * synchronous L1-only read for callers that cannot afford a promise. The
+ * retry queue costs the hit path nothing; an L1 miss checks it only while it
+ * is not empty.
+ *
+ * Bad input. Options and arguments are checked with the shared checks (a
+ * typeof per argument on the hot path); errors name `MultiLevelCache` (and the
+ * cache's name when it is not the default), the parameter, the value and the rule.
  */
-import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { ClosedError, InvalidArgumentError, describe } from '../errors.ts';
 import type { PerformanceMonitor } from '../metrics/monitor.ts';
+import { checkArray, checkFunction, checkNumber, checkOptions, checkString, checkTimerMs, optionalBoolean } from '../validate.ts';
 import type { LruCacheOptions } from './lru-cache.ts';
-import { MemoryTier, type CacheTier, type InvalidationHandler, type MemoryTierOptions, type TierEntry, type TierStats } from './tier.ts';
+import { MemoryTier, type CacheTier, type InvalidationHandler, type MemoryTierOptions, type TierEntry, type TierStats, type TierWriteOptions } from './tier.ts';
 
 /** Options of {@link MultiLevelCache}. @example new MultiLevelCache({ l1: { maxEntries: 10_000 }, tiers: [new RedisTier({ url })], ttlMs: 60_000 }) */
 export interface MultiLevelCacheOptions<V = unknown> {
@@ -67,6 +102,8 @@ export interface MultiLevelCacheOptions<V = unknown> {
   writeBehind?: boolean | { flushMs?: number; maxItems?: number };
   /** Publish and receive key invalidations through the first tier that supports it. Default true. */
   invalidation?: boolean;
+  /** Replay of failed tier writes: at most `maxKeys` keys (integer 1 to 2^24, default 100 000), retried every `retryMs` (integer 1 to 2^31 - 1, default 50). */
+  retryQueue?: { maxKeys?: number; retryMs?: number };
   /** Monotonic clock for L1 TTLs and grace, ms. Default: `l1.clock` if given, else `performance.now`. */
   now?: () => number;
 }
@@ -107,6 +144,13 @@ export interface MultiLevelCacheStats {
   invalidations: { published: number; received: number; resyncs: number };
   /** Write-behind queue: entries waiting, flushes done, entries flushed. */
   writeBehind: { queued: number; flushes: number; flushed: number };
+  /**
+   * Failed tier writes: keys waiting for their replay now, keys added, keys
+   * replayed, overflows (the queue was full: everything was invalidated
+   * instead), keys dropped by overflows, and whether an invalidate-all is
+   * still pending.
+   */
+  retryQueue: { queued: number; added: number; replayed: number; overflows: number; dropped: number; invalidateAllPending: boolean };
 }
 
 /** An L1 value stored with a grace period: fresh until `freshUntil`, then stale until the LruCache drops it. */
@@ -137,13 +181,23 @@ type Loader<V> = (key: string) => V | Promise<V>;
 const L1_SAMPLE_MASK = 63; // time one L1 read in 64: a clock read costs about as much as the lookup
 
 function checkTtl(component: string, option: string, v: unknown, allowZero: boolean): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new OutOfRangeError(`${component} ${option} (${describe(v)}) must be a number ${allowZero ? '>= 0' : '> 0'} (Infinity allowed)`);
-  }
-  return v;
+  return checkNumber(component, option, v, { min: 0, minExclusive: !allowZero, allowInfinity: true });
 }
 
 function noop(): void {}
+
+const PUBLISH: TierWriteOptions = Object.freeze({ publish: true });
+/** Keys replayed per round of the retry queue. */
+const REPLAY_CHUNK = 500;
+
+/** Calls a plug-in tier method; a synchronous throw becomes a rejection. */
+function call(f: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return f();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
 
 /**
  * A multi-level cache: L1 in process, then Redis, HTTP or any {@link CacheTier}.
@@ -165,6 +219,7 @@ export class MultiLevelCache<V = unknown> {
   readonly graceMs: number;
   /** The L1 tier, or null without one. */
   readonly l1: MemoryTier<V | GraceBox<V>> | null;
+  private readonly label: string;
   private readonly lru: MemoryTier<V | GraceBox<V>>['cache'] | null;
   private readonly tiers: CacheTier[];
   private readonly bus: CacheTier | null;
@@ -178,6 +233,15 @@ export class MultiLevelCache<V = unknown> {
   private readonly wbMaxItems: number;
   private wbQueue = new Map<string, QueuedWrite>();
   private wbTimer: ReturnType<typeof setTimeout> | null = null;
+  // retry queue: key -> sequence number of its latest failure (insertion order = replay order)
+  private readonly retry = new Map<string, number>();
+  private readonly retryMaxKeys: number;
+  private readonly retryMs: number;
+  private retrySeq = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private draining = false;
+  /** The retry queue overflowed: nothing below L1 is vouched for until an invalidate-all succeeded. */
+  private overflowed = false;
   private closed = false;
   private connected: Promise<void> | null = null;
   private readonly reading = new Map<string, ReadGuard>();
@@ -198,63 +262,75 @@ export class MultiLevelCache<V = unknown> {
   private resyncs = 0;
   private flushes = 0;
   private flushed = 0;
+  private retryAdded = 0;
+  private replayed = 0;
+  private overflows = 0;
+  private dropped = 0;
 
-  constructor(options: MultiLevelCacheOptions<V> = {}) {
-    if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`MultiLevelCache options must be an object, got ${describe(options)}`);
-    const name = options.name ?? 'cache';
-    if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`MultiLevelCache name must be a non-empty string, got ${describe(name)}`);
+  constructor(options?: MultiLevelCacheOptions<V>) {
+    const o = checkOptions('MultiLevelCache', 'options', options);
+    const name = o.name === undefined ? 'cache' : checkString('MultiLevelCache', 'name', o.name, { nonEmpty: true });
     this.name = name;
-    this.ttlMs = checkTtl(name, 'ttlMs', options.ttlMs ?? 300_000, false);
-    this.l1MaxTtlMs = checkTtl(name, 'l1MaxTtlMs', options.l1MaxTtlMs ?? Infinity, false);
-    this.graceMs = checkTtl(name, 'graceMs', options.graceMs ?? 0, true);
-    const l1 = options.l1 ?? { maxEntries: 10_000 };
+    const label = name === 'cache' ? 'MultiLevelCache' : `MultiLevelCache ${name}`;
+    this.label = label;
+    this.ttlMs = o.ttlMs === undefined ? 300_000 : checkTtl(label, 'ttlMs', o.ttlMs, false);
+    this.l1MaxTtlMs = o.l1MaxTtlMs === undefined ? Infinity : checkTtl(label, 'l1MaxTtlMs', o.l1MaxTtlMs, false);
+    this.graceMs = o.graceMs === undefined ? 0 : checkTtl(label, 'graceMs', o.graceMs, true);
+    const l1 = o.l1 === undefined ? { maxEntries: 10_000 } : o.l1 === false ? false : checkOptions(label, 'l1', o.l1 as MemoryTierOptions<V>);
     // One clock for L1 TTLs and grace boxes: `now`, else the L1's own `clock`, else performance.now.
-    const now = options.now ?? (l1 !== false && l1 !== null && typeof l1 === 'object' ? l1.clock : undefined) ?? (() => performance.now());
-    if (typeof now !== 'function') throw new InvalidArgumentError(`${name} now must be a function returning ms, got ${describe(now)}`);
+    if (l1 !== false && l1.clock !== undefined) checkFunction(label, 'l1.clock', l1.clock);
+    const now = o.now !== undefined ? checkFunction<() => number>(label, 'now', o.now) : l1 !== false && l1.clock !== undefined ? l1.clock : () => performance.now();
     this.now = now;
 
+    const tiers = o.tiers === undefined ? [] : checkArray<CacheTier>(label, 'tiers', o.tiers);
+    const names = new Set<string>(l1 === false ? [] : [l1.name ?? 'memory']);
+    for (const t of tiers) {
+      if (t === null || typeof t !== 'object' || typeof t.get !== 'function' || typeof t.set !== 'function' || typeof t.delete !== 'function' || typeof t.stats !== 'function') {
+        throw new InvalidArgumentError(`${label} tiers must implement CacheTier (get, set, delete, stats), got ${describe(t)}`);
+      }
+      if (typeof t.name !== 'string' || t.name === '') throw new InvalidArgumentError(`${label} tier name must be a non-empty string, got ${describe(t.name)}`);
+      if (names.has(t.name)) throw new InvalidArgumentError(`${label} tier names must be unique, "${t.name}" appears twice`);
+      names.add(t.name);
+    }
+    const invalidation = optionalBoolean(label, 'invalidation', o.invalidation, true);
+
+    const wb = o.writeBehind === undefined ? false : o.writeBehind;
+    if (typeof wb !== 'boolean') checkOptions(label, 'writeBehind', wb);
+    const wbo = typeof wb === 'object' ? wb : {};
+    const wbFlushMs = wbo.flushMs === undefined ? 50 : checkTimerMs(label, 'writeBehind.flushMs', wbo.flushMs, { min: 1, integer: true });
+    const wbMaxItems = wbo.maxItems === undefined ? 500 : checkNumber(label, 'writeBehind.maxItems', wbo.maxItems, { integer: true, min: 1, max: 1_000_000 });
+
+    const rq = checkOptions(label, 'retryQueue', o.retryQueue);
+    this.retryMaxKeys = rq.maxKeys === undefined ? 100_000 : checkNumber(label, 'retryQueue.maxKeys', rq.maxKeys, { integer: true, min: 1, max: 2 ** 24 });
+    this.retryMs = rq.retryMs === undefined ? 50 : checkTimerMs(label, 'retryQueue.retryMs', rq.retryMs, { min: 1, integer: true });
+
+    // Everything is checked: build (the L1 LruCache checks its own options).
     if (l1 === false) {
       this.l1 = null;
       this.lru = null;
     } else {
-      if (l1 === null || typeof l1 !== 'object') throw new InvalidArgumentError(`${name} l1 must be LruCache options or false, got ${describe(l1)}`);
       this.l1 = new MemoryTier<V | GraceBox<V>>(this.l1Options(l1));
       this.lru = this.l1.cache;
     }
-
-    const tiers = options.tiers ?? [];
-    if (!Array.isArray(tiers)) throw new InvalidArgumentError(`${name} tiers must be an array of CacheTier, got ${describe(tiers)}`);
-    const names = new Set<string>(this.l1 === null ? [] : [this.l1.name]);
-    for (const t of tiers) {
-      if (t === null || typeof t !== 'object' || typeof t.get !== 'function' || typeof t.set !== 'function' || typeof t.delete !== 'function' || typeof t.stats !== 'function') {
-        throw new InvalidArgumentError(`${name} tiers must implement CacheTier (get, set, delete, stats), got ${describe(t)}`);
-      }
-      if (names.has(t.name)) throw new InvalidArgumentError(`${name} tier names must be unique, "${t.name}" appears twice`);
-      names.add(t.name);
-    }
     this.tiers = tiers.slice();
-    const invalidation = options.invalidation ?? true;
     this.bus = invalidation ? (this.tiers.find((t) => typeof t.publishInvalidation === 'function' && typeof t.subscribeInvalidations === 'function') ?? null) : null;
-
-    const wb = options.writeBehind ?? false;
     this.wbEnabled = wb !== false;
-    const wbo = typeof wb === 'object' && wb !== null ? wb : {};
-    this.wbFlushMs = wbo.flushMs ?? 50;
-    this.wbMaxItems = wbo.maxItems ?? 500;
-    if (!Number.isInteger(this.wbFlushMs) || this.wbFlushMs < 1 || this.wbFlushMs > 2 ** 31 - 1) {
-      throw new OutOfRangeError(`${name} writeBehind.flushMs (${describe(wbo.flushMs)}) must be an integer from 1 to ${2 ** 31 - 1}`);
-    }
-    if (!Number.isInteger(this.wbMaxItems) || this.wbMaxItems < 1 || this.wbMaxItems > 1_000_000) {
-      throw new OutOfRangeError(`${name} writeBehind.maxItems (${describe(wbo.maxItems)}) must be an integer from 1 to 1000000`);
-    }
+    this.wbFlushMs = wbFlushMs;
+    this.wbMaxItems = wbMaxItems;
   }
 
   /** The LruCache options for L1: the cache's clock, and sizeOf/dispose that see values, not grace boxes. */
   private l1Options(o: MemoryTierOptions<V>): MemoryTierOptions<V | GraceBox<V>> {
     const { sizeOf, dispose, ...rest } = o;
     const out: LruCacheOptions<string, V | GraceBox<V>> & { name?: string } = { ...rest, clock: this.now };
-    if (sizeOf !== undefined) out.sizeOf = (v, k) => sizeOf(v instanceof GraceBox ? (v.value as V) : v, k);
-    if (dispose !== undefined) out.dispose = (v, k, r) => dispose(v instanceof GraceBox ? (v.value as V) : v, k, r);
+    if (sizeOf !== undefined) {
+      if (typeof sizeOf !== 'function') throw new InvalidArgumentError(`${this.label} l1.sizeOf must be a function, got ${describe(sizeOf)}`);
+      out.sizeOf = (v, k) => sizeOf(v instanceof GraceBox ? (v.value as V) : v, k);
+    }
+    if (dispose !== undefined) {
+      if (typeof dispose !== 'function') throw new InvalidArgumentError(`${this.label} l1.dispose must be a function, got ${describe(dispose)}`);
+      out.dispose = (v, k, r) => dispose(v instanceof GraceBox ? (v.value as V) : v, k, r);
+    }
     return out;
   }
 
@@ -266,15 +342,15 @@ export class MultiLevelCache<V = unknown> {
    * @example await cache.connect();
    */
   connect(): Promise<void> {
-    if (this.closed) return Promise.reject(new ClosedError(this.name));
+    if (this.closed) return Promise.reject(new ClosedError(this.label));
     if (this.connected === null) this.connected = this.doConnect();
     return this.connected;
   }
 
   private async doConnect(): Promise<void> {
-    const jobs: Promise<void>[] = [];
-    for (const t of this.tiers) if (t.connect !== undefined) jobs.push(t.connect());
-    if (this.bus !== null) jobs.push(this.bus.subscribeInvalidations!(this.invalidationHandler));
+    const jobs: Promise<unknown>[] = [];
+    for (const t of this.tiers) if (typeof t.connect === 'function') jobs.push(call(() => t.connect!()));
+    if (this.bus !== null) jobs.push(call(() => this.bus!.subscribeInvalidations!(this.invalidationHandler)));
     for (const r of await Promise.allSettled(jobs)) if (r.status === 'rejected') throw r.reason;
   }
 
@@ -286,16 +362,26 @@ export class MultiLevelCache<V = unknown> {
     },
     onResync: (): void => {
       this.resyncs++;
-      for (const g of this.reading.values()) g.stale = true;
-      this.lru?.clear();
+      this.dropL1();
     },
   };
+
+  /** Clears L1; tier reads in flight must not promote what they read before. */
+  private dropL1(): void {
+    for (const g of this.reading.values()) g.stale = true;
+    this.lru?.clear();
+  }
+
+  private keyError(method: string, key: unknown): InvalidArgumentError {
+    return new InvalidArgumentError(`${this.label} ${method} key must be a string, got ${describe(key)}`);
+  }
 
   /**
    * Reads L1 only, synchronously (a fresh value or undefined). Counts in L1's stats, not in `gets`.
    * @example const v = cache.getLocal('k') ?? (await cache.get('k'));
    */
   getLocal(key: string): V | undefined {
+    if (typeof key !== 'string') throw this.keyError('getLocal', key);
     const lru = this.lru;
     if (lru === null) return undefined;
     const raw = lru.get(key);
@@ -310,8 +396,8 @@ export class MultiLevelCache<V = unknown> {
    * @example const v = await cache.get('user:42');
    */
   get(key: string): Promise<V | undefined> {
-    if (typeof key !== 'string') return Promise.reject(new InvalidArgumentError(`${this.name} key must be a string, got ${describe(key)}`));
-    if (this.closed) return Promise.reject(new ClosedError(this.name));
+    if (typeof key !== 'string') return Promise.reject(this.keyError('get', key));
+    if (this.closed) return Promise.reject(new ClosedError(this.label));
     this.gets++;
     if (this.lru !== null) {
       const v = (++this.l1Ops & L1_SAMPLE_MASK) === 0 ? this.timedLocal(key) : this.getLocal(key);
@@ -330,7 +416,12 @@ export class MultiLevelCache<V = unknown> {
     return v;
   }
 
-  /** Reads the write-behind queue, then the tiers; counts the hit or miss when `count` (not for background refreshes). */
+  /**
+   * Reads the write-behind queue, then the tiers; counts the hit or miss when
+   * `count` (not for background refreshes). A key waiting in the retry queue
+   * (or any key, after an overflow) is a miss here: the tiers hold something
+   * older than this node's own failed write.
+   */
   private async readBelow(key: string, graceMs: number, count: boolean): Promise<V | undefined> {
     if (this.wbEnabled) {
       const q = this.wbQueue.get(key);
@@ -344,7 +435,7 @@ export class MultiLevelCache<V = unknown> {
       }
     }
     const tiers = this.tiers;
-    if (tiers.length === 0) {
+    if (tiers.length === 0 || this.overflowed || (this.retry.size !== 0 && this.retry.has(key))) {
       if (count) this.misses++;
       return undefined;
     }
@@ -358,7 +449,7 @@ export class MultiLevelCache<V = unknown> {
       for (let i = 0; i < tiers.length; i++) {
         let e: TierEntry | undefined;
         try {
-          e = await tiers[i]!.get(key);
+          e = (await tiers[i]!.get(key)) as TierEntry | undefined;
         } catch {
           continue; // counted by the tier; a failing tier is a miss
         }
@@ -381,10 +472,14 @@ export class MultiLevelCache<V = unknown> {
     if (g !== undefined) g.stale = true;
   }
 
-  /** Copies a hit of tier `i` into L1 and tiers 0..i-1 with its remaining TTL. */
+  /** Copies a hit of tier `i` into L1 and tiers 0..i-1 with its remaining TTL (where nothing is stored: `promote`). */
   private promote(key: string, e: TierEntry, i: number, graceMs: number, stale: boolean): void {
-    if (this.lru !== null && !stale) this.setL1(key, e.value as V, e.ttlMs, graceMs);
-    for (let j = 0; j < i; j++) this.track(this.tiers[j]!.set(key, e.value, e.ttlMs));
+    if (stale) return; // written, deleted or invalidated meanwhile: the copy may be old
+    if (this.lru !== null) this.setL1(key, e.value as V, e.ttlMs, graceMs);
+    for (let j = 0; j < i; j++) {
+      const t = this.tiers[j]!;
+      this.track(call(() => (typeof t.promote === 'function' ? t.promote(key, e.value, e.ttlMs) : t.set(key, e.value, e.ttlMs))));
+    }
   }
 
   private setL1(key: string, value: V, ttlMs: number, graceMs: number): void {
@@ -406,19 +501,23 @@ export class MultiLevelCache<V = unknown> {
 
   /**
    * Stores `value` in L1 and every tier (or queues the tier writes with
-   * writeBehind), then publishes the key. Resolves when the tiers answered;
-   * never rejects because of a tier (failures are counted).
+   * writeBehind); the bus tier publishes the key with its write. Resolves
+   * when the tiers answered (one round trip); never rejects because of a
+   * tier (failures are counted, and the key is replayed).
    * @example await cache.set('user:42', user, { ttlMs: 60_000 });
    */
   set(key: string, value: V, options?: CacheSetOptions): Promise<void> {
-    if (typeof key !== 'string') return Promise.reject(new InvalidArgumentError(`${this.name} key must be a string, got ${describe(key)}`));
-    if (this.closed) return Promise.reject(new ClosedError(this.name));
-    if (value === undefined) return Promise.reject(new InvalidArgumentError(`${this.name} value of "${key}" must not be undefined (undefined means a miss)`));
-    let ttl: number;
-    try {
-      ttl = options?.ttlMs === undefined ? this.ttlMs : checkTtl(this.name, 'ttlMs', options.ttlMs, false);
-    } catch (err) {
-      return Promise.reject(err);
+    if (typeof key !== 'string') return Promise.reject(this.keyError('set', key));
+    if (this.closed) return Promise.reject(new ClosedError(this.label));
+    if (value === undefined) return Promise.reject(new InvalidArgumentError(`${this.label} set value of "${key}" must not be undefined (undefined means a miss)`));
+    let ttl = this.ttlMs;
+    if (options !== undefined) {
+      try {
+        const o = checkOptions(this.label, 'set options', options);
+        if (o.ttlMs !== undefined) ttl = checkTtl(this.label, 'set options.ttlMs', o.ttlMs, false);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     return this.store(key, value, ttl, 0);
   }
@@ -431,18 +530,164 @@ export class MultiLevelCache<V = unknown> {
       this.enqueue(key, new QueuedWrite(false, value, ttlMs === Infinity ? Infinity : Date.now() + ttlMs));
       return Promise.resolve();
     }
-    const ps = new Array<Promise<void>>(this.tiers.length);
-    for (let i = 0; i < this.tiers.length; i++) ps[i] = this.tiers[i]!.set(key, value, ttlMs).catch(noop);
-    return Promise.all(ps).then(() => this.publish(key));
+    return this.writeTiers(key, value, ttlMs);
+  }
+
+  /** Writes one key to every tier (the bus tier publishes with it); a failure queues the key for replay. */
+  private writeTiers(key: string, value: unknown, ttlMs: number): Promise<void> {
+    const tiers = this.tiers;
+    const bus = this.bus;
+    if (tiers.length === 1) {
+      const t = tiers[0]!;
+      if (t === bus) this.published++;
+      return call(() => (t === bus ? t.set(key, value, ttlMs, PUBLISH) : t.set(key, value, ttlMs))).then(noop, () => this.failed(key));
+    }
+    const ps = new Array<Promise<boolean>>(tiers.length);
+    for (let i = 0; i < tiers.length; i++) {
+      const t = tiers[i]!;
+      if (t === bus) this.published++;
+      ps[i] = call(() => (t === bus ? t.set(key, value, ttlMs, PUBLISH) : t.set(key, value, ttlMs))).then(yes, no);
+    }
+    return Promise.all(ps).then((oks) => this.afterAll(key, oks));
+  }
+
+  /** Deletes one key from every tier (the bus tier publishes with it); a failure queues the key for replay. */
+  private deleteTiers(key: string): Promise<void> {
+    const tiers = this.tiers;
+    const bus = this.bus;
+    if (tiers.length === 1) {
+      const t = tiers[0]!;
+      if (t === bus) this.published++;
+      return call(() => (t === bus ? t.delete(key, PUBLISH) : t.delete(key))).then(noop, () => this.failed(key));
+    }
+    const ps = new Array<Promise<boolean>>(tiers.length);
+    for (let i = 0; i < tiers.length; i++) {
+      const t = tiers[i]!;
+      if (t === bus) this.published++;
+      ps[i] = call(() => (t === bus ? t.delete(key, PUBLISH) : t.delete(key))).then(yes, no);
+    }
+    return Promise.all(ps).then((oks) => this.afterAll(key, oks));
   }
 
   /**
-   * Removes `key` from every level, then publishes it. Never rejects because of a tier.
+   * After a multi-tier write: replay on any failure; otherwise publish once
+   * more in the background (a node that re-read a slower tier's old copy
+   * after the first invalidation drops it now).
+   */
+  private afterAll(key: string, oks: boolean[]): void {
+    if (oks.includes(false)) {
+      this.failed(key);
+      return;
+    }
+    const bus = this.bus;
+    if (bus === null) return;
+    this.published++;
+    this.track(call(() => bus.publishInvalidation!(key)).then(noop, () => this.failed(key)));
+  }
+
+  /** Records that a tier write of `key` failed: it joins the retry queue (or the queue overflows). */
+  private failed(key: string): void {
+    if (this.overflowed) return; // everything will be invalidated anyway
+    if (this.retry.has(key)) this.retry.delete(key); // moves to the end: replay follows the latest failure
+    else if (this.retry.size >= this.retryMaxKeys) {
+      this.overflows++;
+      this.dropped += this.retry.size + 1;
+      this.retry.clear();
+      this.overflowed = true;
+      this.dropL1();
+      this.scheduleRetry();
+      return;
+    }
+    this.retry.set(key, ++this.retrySeq);
+    this.retryAdded++;
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null || this.closed) return;
+    this.retryTimer = setTimeout(this.onRetryTimer, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  private readonly onRetryTimer = (): void => {
+    this.retryTimer = null;
+    void this.drain();
+  };
+
+  /**
+   * Replays the retry queue: an invalidate-all first after an overflow, then
+   * the keys oldest first, one as a probe and then in chunks. Stops at the
+   * first failure and tries again in `retryMs`.
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      if (this.overflowed) {
+        if (!(await this.invalidateAllTiers())) return;
+        this.overflowed = false;
+        this.dropL1();
+      }
+      let chunk = 1; // the first key probes the tiers
+      while (this.retry.size > 0) {
+        const batch: [string, number][] = [];
+        for (const e of this.retry) {
+          batch.push(e);
+          if (batch.length === chunk) break;
+        }
+        const oks = await Promise.all(batch.map(([k]) => this.replayKey(k)));
+        let allOk = true;
+        for (let i = 0; i < batch.length; i++) {
+          const [k, seq] = batch[i]!;
+          if (!oks[i]) {
+            allOk = false;
+            continue;
+          }
+          // an in-flight read may have fetched the value the replay just deleted: it must not promote it
+          this.touch(k);
+          if (this.retry.get(k) === seq) {
+            this.retry.delete(k);
+            this.replayed++;
+          }
+        }
+        if (!allOk) return;
+        chunk = REPLAY_CHUNK;
+      }
+    } finally {
+      this.draining = false;
+      if (this.retry.size > 0 || this.overflowed) this.scheduleRetry();
+    }
+  }
+
+  /** Invalidates one key everywhere: lower tiers first, then the bus tier with its publish. True if every tier answered. */
+  private async replayKey(key: string): Promise<boolean> {
+    const tiers = this.tiers;
+    const bus = this.bus;
+    if (tiers.length > 1) {
+      const others = tiers.filter((t) => t !== bus).map((t) => call(() => t.delete(key)).then(yes, no));
+      if ((await Promise.all(others)).includes(false)) return false;
+      if (bus === null) return true;
+    }
+    const last = bus ?? tiers[0]!;
+    if (last === bus) this.published++;
+    return call(() => (last === bus ? last.delete(key, PUBLISH) : last.delete(key))).then(yes, no);
+  }
+
+  /** After an overflow: invalidate-all on every tier that can; true if they all answered. */
+  private async invalidateAllTiers(): Promise<boolean> {
+    const ps = this.tiers.filter((t) => typeof t.invalidateAll === 'function').map((t) => call(() => t.invalidateAll!()).then(yes, no));
+    return !(await Promise.all(ps)).includes(false);
+  }
+
+  /**
+   * Removes `key` from every level; the bus tier publishes it with the delete
+   * (which leaves a tombstone in Redis). Never rejects because of a tier
+   * (failures are counted, and the key is replayed).
    * @example await cache.delete('user:42');
    */
   delete(key: string): Promise<void> {
-    if (typeof key !== 'string') return Promise.reject(new InvalidArgumentError(`${this.name} key must be a string, got ${describe(key)}`));
-    if (this.closed) return Promise.reject(new ClosedError(this.name));
+    if (typeof key !== 'string') return Promise.reject(this.keyError('delete', key));
+    if (this.closed) return Promise.reject(new ClosedError(this.label));
     this.touch(key);
     this.lru?.delete(key);
     if (this.tiers.length === 0) return Promise.resolve();
@@ -450,15 +695,7 @@ export class MultiLevelCache<V = unknown> {
       this.enqueue(key, new QueuedWrite(true, undefined, 0));
       return Promise.resolve();
     }
-    const ps = new Array<Promise<void>>(this.tiers.length);
-    for (let i = 0; i < this.tiers.length; i++) ps[i] = this.tiers[i]!.delete(key).catch(noop);
-    return Promise.all(ps).then(() => this.publish(key));
-  }
-
-  private publish(key: string): Promise<void> {
-    if (this.bus === null) return Promise.resolve();
-    this.published++;
-    return this.bus.publishInvalidation!(key).catch(noop);
+    return this.deleteTiers(key);
   }
 
   /**
@@ -470,16 +707,19 @@ export class MultiLevelCache<V = unknown> {
    * @example const user = await cache.getOrSet('user:42', () => db.user(42), { ttlMs: 60_000, graceMs: 5_000 });
    */
   getOrSet(key: string, loader: Loader<V>, options?: GetOrSetOptions): Promise<V | undefined> {
-    if (typeof key !== 'string') return Promise.reject(new InvalidArgumentError(`${this.name} key must be a string, got ${describe(key)}`));
-    if (typeof loader !== 'function') return Promise.reject(new InvalidArgumentError(`${this.name} loader must be a function (key) => value, got ${describe(loader)}`));
-    if (this.closed) return Promise.reject(new ClosedError(this.name));
-    let ttl: number;
-    let grace: number;
-    try {
-      ttl = options?.ttlMs === undefined ? this.ttlMs : checkTtl(this.name, 'ttlMs', options.ttlMs, false);
-      grace = options?.graceMs === undefined ? this.graceMs : checkTtl(this.name, 'graceMs', options.graceMs, true);
-    } catch (err) {
-      return Promise.reject(err);
+    if (typeof key !== 'string') return Promise.reject(this.keyError('getOrSet', key));
+    if (typeof loader !== 'function') return Promise.reject(new InvalidArgumentError(`${this.label} getOrSet loader must be a function (key) => value, got ${describe(loader)}`));
+    if (this.closed) return Promise.reject(new ClosedError(this.label));
+    let ttl = this.ttlMs;
+    let grace = this.graceMs;
+    if (options !== undefined) {
+      try {
+        const o = checkOptions(this.label, 'getOrSet options', options);
+        if (o.ttlMs !== undefined) ttl = checkTtl(this.label, 'getOrSet options.ttlMs', o.ttlMs, false);
+        if (o.graceMs !== undefined) grace = checkTtl(this.label, 'getOrSet options.graceMs', o.graceMs, true);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     this.gets++;
     if (this.lru !== null) {
@@ -540,7 +780,7 @@ export class MultiLevelCache<V = unknown> {
 
   private enqueue(key: string, w: QueuedWrite): void {
     this.wbQueue.set(key, w);
-    if (this.wbQueue.size >= this.wbMaxItems) this.flush();
+    if (this.wbQueue.size >= this.wbMaxItems) void this.flush();
     else if (this.wbTimer === null) {
       this.wbTimer = setTimeout(this.onFlushTimer, this.wbFlushMs);
       this.wbTimer.unref();
@@ -549,12 +789,13 @@ export class MultiLevelCache<V = unknown> {
 
   private readonly onFlushTimer = (): void => {
     this.wbTimer = null;
-    this.flush();
+    void this.flush();
   };
 
   /**
-   * Sends the queued write-behind operations to the tiers now, then publishes
-   * their keys. Resolves when the tiers answered (failures are counted by the tiers).
+   * Sends the queued write-behind operations to the tiers now (each key's
+   * write carries its invalidation). Resolves when the tiers answered
+   * (failures are counted by the tiers, and their keys replayed).
    * @example await cache.flush();
    */
   flush(): Promise<void> {
@@ -569,18 +810,12 @@ export class MultiLevelCache<V = unknown> {
     this.flushed += batch.size;
     const now = Date.now();
     const ps: Promise<void>[] = [];
-    const keys: string[] = [];
     for (const [key, w] of batch) {
-      keys.push(key);
-      if (w.isDelete) {
-        for (const t of this.tiers) ps.push(t.delete(key).catch(noop));
-        continue;
-      }
       const ttl = w.expiresAt - now;
-      if (!(ttl > 0)) continue; // expired while queued: nothing to write
-      for (const t of this.tiers) ps.push(t.set(key, w.value, ttl).catch(noop));
+      // a delete, or a write that expired while queued: older copies below must go
+      ps.push(w.isDelete || !(ttl > 0) ? this.deleteTiers(key) : this.writeTiers(key, w.value, ttl));
     }
-    const p = Promise.all(ps).then(() => Promise.all(keys.map((k) => this.publish(k)))).then(noop);
+    const p = Promise.all(ps).then(noop);
     this.track(p);
     return p;
   }
@@ -608,6 +843,14 @@ export class MultiLevelCache<V = unknown> {
       refreshes: this.refreshes,
       invalidations: { published: this.published, received: this.received, resyncs: this.resyncs },
       writeBehind: { queued: this.wbQueue.size, flushes: this.flushes, flushed: this.flushed },
+      retryQueue: {
+        queued: this.retry.size,
+        added: this.retryAdded,
+        replayed: this.replayed,
+        overflows: this.overflows,
+        dropped: this.dropped,
+        invalidateAllPending: this.overflowed,
+      },
     };
   }
 
@@ -616,7 +859,16 @@ export class MultiLevelCache<V = unknown> {
    * @example cache.register(monitor); // component_stat{component="cache",stat="tiers.redis.hits"}
    */
   register(monitor: PerformanceMonitor, name: string = this.name): void {
-    monitor.register(name, this);
+    if (monitor === null || typeof monitor !== 'object' || typeof (monitor as { register?: unknown }).register !== 'function') {
+      throw new InvalidArgumentError(`${this.label} register monitor must be a PerformanceMonitor, got ${describe(monitor)}`);
+    }
+    checkString(this.label, 'register name', name, { nonEmpty: true });
+    try {
+      monitor.register(name, this);
+    } catch (err) {
+      if (err instanceof Error && !err.message.includes('MultiLevelCache')) err.message = `${this.label} register: ${err.message}`;
+      throw err;
+    }
   }
 
   /** Whether `close()` was called. */
@@ -625,15 +877,29 @@ export class MultiLevelCache<V = unknown> {
   }
 
   /**
-   * Flushes write-behind, waits for background tier writes, then closes every
-   * tier. Later calls reject with ClosedError. Safe to call twice.
+   * Flushes write-behind, waits for background tier writes, makes one last
+   * attempt at the retry queue, then closes every tier and clears every
+   * timer. Later calls reject with ClosedError. Safe to call twice.
    * @example await cache.close();
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
     await this.flush();
-    await Promise.all([...this.pending]);
-    await Promise.allSettled(this.tiers.map((t) => (t.close === undefined ? undefined : t.close())));
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    if (this.retry.size > 0 || this.overflowed) await this.drain();
+    await Promise.allSettled(this.tiers.map((t) => (typeof t.close === 'function' ? call(() => t.close!()) : undefined)));
   }
+}
+
+function yes(): boolean {
+  return true;
+}
+
+function no(): boolean {
+  return false;
 }

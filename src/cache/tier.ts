@@ -6,12 +6,16 @@
  * A tier is small on purpose: `get` answers a value with its remaining TTL (so
  * a hit can be promoted to the tiers above without outliving its source),
  * `set` takes an explicit TTL, `delete` removes. Tiers may add `getMany`
- * (batched reads), `connect`/`close` (lifecycle, driven by the cache), and the
- * two invalidation hooks (a shared bus such as Redis pub/sub). A remote tier's
- * `get` rejects on failure; the cache counts it and treats it as a miss, so a
- * tier failure never reaches the caller.
+ * (batched reads), `connect`/`close` (lifecycle, driven by the cache),
+ * `promote` (store a copy from a lower tier only where nothing is stored),
+ * `invalidateAll`, and the invalidation hooks (a shared bus such as Redis
+ * pub/sub; a bus tier publishes a write's key in the same round trip when
+ * `set`/`delete` get `{ publish: true }`). A remote tier's `get` rejects on
+ * failure; the cache counts it and treats it as a miss, so a tier failure
+ * never reaches the caller.
  */
 import { BlackholeError, InvalidArgumentError, describe } from '../errors.ts';
+import { checkNumber, checkOptions, checkString } from '../validate.ts';
 import { Histogram, type HistogramSnapshot } from '../metrics/histogram.ts';
 import { LruCache, type CacheStats, type LruCacheOptions } from './lru-cache.ts';
 import type { CircuitBreakerStats } from './circuit-breaker.ts';
@@ -88,6 +92,12 @@ export interface TierStats {
   breaker?: CircuitBreakerStats;
 }
 
+/** Options of one tier write. @example tier.set('k', v, 1000, { publish: true }) */
+export interface TierWriteOptions {
+  /** A bus tier also publishes the key's invalidation, in the same round trip. Other tiers ignore it. Default false. */
+  publish?: boolean;
+}
+
 /**
  * One level of a {@link MultiLevelCache}. Implement it to plug in another store.
  * @example
@@ -101,9 +111,13 @@ export interface CacheTier {
   /** Several keys at once (optional; the cache uses it when present). */
   getMany?(keys: readonly string[]): Promise<(TierEntry | undefined)[]>;
   /** Stores `value` for `ttlMs` (Infinity = no expiry). Rejects on failure. */
-  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  set(key: string, value: unknown, ttlMs: number, options?: TierWriteOptions): Promise<void>;
   /** Removes `key`. Rejects on failure. */
-  delete(key: string): Promise<void>;
+  delete(key: string, options?: TierWriteOptions): Promise<void>;
+  /** Stores a copy read from a lower tier, only if nothing (no value, no delete marker) is stored for `key` (optional; default: `set`). */
+  promote?(key: string, value: unknown, ttlMs: number): Promise<void>;
+  /** Invalidates every stored value at once, for every node (optional; used when the cache lost track of failed writes). */
+  invalidateAll?(): Promise<void>;
   /** Counters and latency. */
   stats(): TierStats;
   /** Opens connections; called by `MultiLevelCache.connect()`. */
@@ -120,7 +134,7 @@ export interface CacheTier {
 export interface InvalidationHandler {
   /** Another node set or deleted `key`. */
   onKey(key: string): void;
-  /** Invalidations may have been lost (the bus reconnected): drop everything local. */
+  /** Invalidations may have been lost (the bus reconnected), or another node invalidated everything: drop everything local. */
   onResync(): void;
 }
 
@@ -143,19 +157,23 @@ export class TierStatsRecorder {
   writes = 0;
   private readonly hist: Histogram;
   constructor(name: string) {
+    checkString('TierStatsRecorder', 'name', name, { nonEmpty: true });
     this.hist = new Histogram({ name: `${name} latency`, lowestDiscernibleValue: 0.001, highestTrackableValue: 3_600_000, significantDigits: 2 });
   }
-  /** Records the time since `startMs` (a `performance.now()` reading). */
+  /** Records the time since `startMs` (a `performance.now()` reading; clamped to 0 .. 1 h). */
   latency(startMs: number): void {
-    this.hist.record(Math.max(0, performance.now() - startMs));
+    if (typeof startMs !== 'number' || startMs !== startMs) checkNumber('TierStatsRecorder', 'latency startMs', startMs, { allowInfinity: true });
+    const ms = performance.now() - startMs;
+    this.hist.record(ms > 0 ? (ms < 3_600_000 ? ms : 3_600_000) : 0);
   }
   /** Counts a failure; timeouts are counted twice (as timeout and error). */
   error(err: unknown): void {
     this.errors++;
     if (err instanceof TierTimeoutError) this.timeouts++;
   }
-  /** The counters as a {@link TierStats}. */
+  /** The counters as a {@link TierStats} (with `breaker`, when given, as its breaker stats). */
   snapshot(breaker?: CircuitBreakerStats): TierStats {
+    if (breaker !== undefined) checkOptions('TierStatsRecorder', 'snapshot breaker', breaker);
     const s: TierStats = {
       hits: this.hits,
       misses: this.misses,
@@ -215,35 +233,59 @@ export class MemoryTier<V = unknown> implements CacheTier {
       this.name = 'memory';
       this.cache = options;
     } else {
-      if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`MemoryTier options must be an object or an LruCache, got ${describe(options)}`);
-      const { name, ...rest } = options;
-      this.name = name ?? 'memory';
+      if (options === undefined) throw new InvalidArgumentError(`MemoryTier options must be LruCache options or an LruCache, got undefined`);
+      const { name, ...rest } = checkOptions('MemoryTier', 'options', options);
+      this.name = name === undefined ? 'memory' : checkString('MemoryTier', 'name', name, { nonEmpty: true });
       this.cache = new LruCache<string, V>(rest);
     }
     this.hist = new Histogram({ name: `${this.name} latency`, lowestDiscernibleValue: 0.000_01, highestTrackableValue: 60_000, significantDigits: 2 });
   }
 
-  /** Records one sampled L1 get latency (ms); called by the cache. */
+  /** Records one sampled L1 get latency (ms, clamped to 0 .. 60 000); called by the cache. */
   recordLatency(ms: number): void {
-    this.hist.record(ms < 0 ? 0 : ms);
+    if (typeof ms !== 'number' || ms !== ms) checkNumber('MemoryTier', 'recordLatency ms', ms, { allowInfinity: true });
+    this.hist.record(ms > 0 ? (ms < 60_000 ? ms : 60_000) : 0);
   }
 
-  /** Reads `key` with its remaining TTL. */
+  private key(method: string, key: unknown): string {
+    if (typeof key !== 'string') throw new InvalidArgumentError(`MemoryTier ${this.name} ${method} key must be a string, got ${describe(key)}`);
+    return key;
+  }
+
+  /** Reads `key` with its remaining TTL. @example const e = await tier.get('k'); // { value, ttlMs } | undefined */
   get(key: string): Promise<TierEntry | undefined> {
+    try {
+      this.key('get', key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const value = this.cache.get(key);
     if (value === undefined) return Promise.resolve(undefined);
     return Promise.resolve({ value, ttlMs: this.cache.remainingTtl(key) });
   }
 
-  /** Stores `value` for `ttlMs`. */
-  set(key: string, value: unknown, ttlMs: number): Promise<void> {
-    this.cache.set(key, value as V, { ttlMs });
+  /** Stores `value` for `ttlMs` (> 0, Infinity = no expiry). @example await tier.set('k', 1, 5000); */
+  set(key: string, value: unknown, ttlMs: number, options?: TierWriteOptions): Promise<void> {
+    try {
+      this.key('set', key);
+      checkNumber(`MemoryTier ${this.name}`, 'set ttlMs', ttlMs, { min: 0, minExclusive: true, allowInfinity: true });
+      checkOptions(`MemoryTier ${this.name}`, 'set options', options);
+      this.cache.set(key, value as V, { ttlMs });
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.writes++;
     return Promise.resolve();
   }
 
-  /** Removes `key`. */
-  delete(key: string): Promise<void> {
+  /** Removes `key`. @example await tier.delete('k'); */
+  delete(key: string, options?: TierWriteOptions): Promise<void> {
+    try {
+      this.key('delete', key);
+      checkOptions(`MemoryTier ${this.name}`, 'delete options', options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.cache.delete(key);
     this.writes++;
     return Promise.resolve();
