@@ -239,7 +239,8 @@ export class MultiLevelCache<V = unknown> {
   private readonly retryMs: number;
   private retrySeq = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private draining = false;
+  /** The replay in progress, if any. */
+  private draining: Promise<void> | null = null;
   /** The retry queue overflowed: nothing below L1 is vouched for until an invalidate-all succeeded. */
   private overflowed = false;
   private closed = false;
@@ -614,48 +615,54 @@ export class MultiLevelCache<V = unknown> {
     void this.drain();
   };
 
+  /** Starts a replay of the retry queue, or joins the one in progress. */
+  private drain(): Promise<void> {
+    if (this.draining === null) {
+      this.draining = this.replay().finally(() => {
+        this.draining = null;
+        if (this.retry.size > 0 || this.overflowed) this.scheduleRetry();
+      });
+    }
+    return this.draining;
+  }
+
   /**
    * Replays the retry queue: an invalidate-all first after an overflow, then
-   * the keys oldest first, one as a probe and then in chunks. Stops at the
-   * first failure and tries again in `retryMs`.
+   * the keys oldest first, one as a probe and then in chunks. A key whose
+   * replay failed moves to the end (so one bad key cannot block the rest);
+   * the round stops when a whole chunk failed (the caller tries again in
+   * `retryMs`).
    */
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      if (this.overflowed) {
-        if (!(await this.invalidateAllTiers())) return;
-        this.overflowed = false;
-        this.dropL1();
+  private async replay(): Promise<void> {
+    if (this.overflowed) {
+      if (!(await this.invalidateAllTiers())) return;
+      this.overflowed = false;
+      this.dropL1();
+    }
+    let chunk = 1; // the first key probes the tiers
+    let budget = this.retry.size; // each key at most once per round
+    while (this.retry.size > 0 && budget > 0) {
+      const batch: [string, number][] = [];
+      for (const e of this.retry) {
+        batch.push(e);
+        if (batch.length === Math.min(chunk, budget)) break;
       }
-      let chunk = 1; // the first key probes the tiers
-      while (this.retry.size > 0) {
-        const batch: [string, number][] = [];
-        for (const e of this.retry) {
-          batch.push(e);
-          if (batch.length === chunk) break;
-        }
-        const oks = await Promise.all(batch.map(([k]) => this.replayKey(k)));
-        let allOk = true;
-        for (let i = 0; i < batch.length; i++) {
-          const [k, seq] = batch[i]!;
-          if (!oks[i]) {
-            allOk = false;
-            continue;
-          }
+      budget -= batch.length;
+      const oks = await Promise.all(batch.map(([k]) => this.replayKey(k)));
+      let done = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const [k, seq] = batch[i]!;
+        if (this.retry.get(k) !== seq) continue; // failed again meanwhile: it stays, at its new place
+        this.retry.delete(k);
+        if (oks[i]) {
+          done++;
+          this.replayed++;
           // an in-flight read may have fetched the value the replay just deleted: it must not promote it
           this.touch(k);
-          if (this.retry.get(k) === seq) {
-            this.retry.delete(k);
-            this.replayed++;
-          }
-        }
-        if (!allOk) return;
-        chunk = REPLAY_CHUNK;
+        } else this.retry.set(k, seq); // to the end
       }
-    } finally {
-      this.draining = false;
-      if (this.retry.size > 0 || this.overflowed) this.scheduleRetry();
+      if (done === 0) return;
+      chunk = REPLAY_CHUNK;
     }
   }
 

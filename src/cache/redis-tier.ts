@@ -369,9 +369,16 @@ export class RedisTier implements CacheTier {
     this.reconnects++;
   };
 
-  /** The data connection is (again) ready: load the scripts first on it, and end an open circuit at once. */
+  /**
+   * The data connection is (again) ready: load the scripts and read the
+   * namespace generation first on it (ahead of any other command, so a write
+   * right after a reconnect finds its script), and end an open circuit at once.
+   */
   private readonly onDataReady = (): void => {
-    for (const s of SCRIPTS) this.send(['SCRIPT', 'LOAD', s]).catch(() => {});
+    for (const s of SCRIPTS) this.send(['SCRIPT', 'LOAD', s]).catch(noop);
+    this.send<Buffer | null>(['GET', this.generationKey]).then((g) => {
+      if (g !== null && g !== undefined) this.seeGeneration(Number(g.toString()));
+    }, noop);
     this.breaker.probeNow();
   };
 

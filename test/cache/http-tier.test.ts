@@ -116,7 +116,8 @@ describe('HttpTier', () => {
   });
 
   test('errors and timeouts reject, count, open the circuit, and a probe closes it', async () => {
-    const tier = new HttpTier({ baseUrl: server.base, timeoutMs: 80, failureThreshold: 2, openMs: 100 });
+    let now = 0;
+    const tier = new HttpTier({ baseUrl: server.base, timeoutMs: 80, failureThreshold: 2, openMs: 100, now: () => now });
     await tier.set('p', 1, 10_000);
     server.mode = 'error';
     await assert.rejects(tier.get('p'), (e: unknown) => e instanceof TierHttpStatusError && e.status === 503);
@@ -130,15 +131,41 @@ describe('HttpTier', () => {
     assert.equal(tier.stats().errors, 2);
     assert.equal(tier.stats().timeouts, 1);
     server.mode = 'ok';
-    await new Promise((r) => setTimeout(r, 150));
-    assert.equal((await tier.get('p'))?.value, 1);
+    now += 99;
+    await assert.rejects(tier.get('p'), TierUnavailableError, 'still open 1 ms before openMs (injected clock)');
+    now += 1;
+    assert.equal((await tier.get('p'))?.value, 1, 'the probe');
     assert.equal(tier.stats().breaker?.state, BreakerState.CLOSED);
+  });
+
+  test('an unreachable server rejects typed (TierUnavailableError with the cause), and bad arguments are refused typed', async () => {
+    const dead = new BlobServer();
+    await dead.start();
+    const base = dead.base;
+    await dead.stop(); // nothing listens there now
+    const tier = new HttpTier({ baseUrl: base, failureThreshold: 100 });
+    await assert.rejects(tier.get('x'), (e: unknown) => e instanceof TierUnavailableError && (e as Error).cause !== undefined);
+    await assert.rejects(tier.set('x', 1, 1000), TierUnavailableError);
+    await assert.rejects(tier.delete('x'), TierUnavailableError);
+    const ok = new HttpTier({ baseUrl: server.base });
+    await assert.rejects(ok.get(5 as never), /HttpTier http key must be a string, got 5/);
+    await assert.rejects(ok.set('x', 1, Number.NaN), OutOfRangeError);
+    await assert.rejects(ok.set('x', () => 1, 1000), /cannot be serialized/);
+    await assert.rejects(ok.set('x', 1, 1000, null as never), InvalidArgumentError);
+    assert.throws(() => ok.urlOf('\ud800'), InvalidArgumentError);
+    await ok.set('x', 1, 10_000);
+    assert.equal((await ok.get('x'))?.value, 1, 'still works after the refused calls');
   });
 
   test('validates options', () => {
     assert.throws(() => new HttpTier({ baseUrl: 'ftp://x' }), InvalidArgumentError);
     assert.throws(() => new HttpTier({ baseUrl: server.base, timeoutMs: 0 }), /HttpTier timeoutMs \(0\) must be an integer from 1 to 600000/);
     assert.throws(() => new HttpTier({ baseUrl: server.base, defaultTtlMs: -1 }), OutOfRangeError);
+    assert.throws(() => new HttpTier(null as never), /HttpTier options must be an object/);
+    assert.throws(() => new HttpTier({ baseUrl: server.base, headers: { a: 5 } as never }), /HttpTier headers\["a"\] must be a string/);
+    assert.throws(() => new HttpTier({ baseUrl: server.base, headers: { 'bad name': 'x' } }), InvalidArgumentError);
+    assert.throws(() => new HttpTier({ baseUrl: server.base, openMs: 2 ** 31 }), OutOfRangeError);
+    assert.throws(() => new HttpTier({ baseUrl: server.base, timeoutMs: '5' as never }), InvalidArgumentError);
     assert.equal(new HttpTier({ baseUrl: `${server.base}///` }).urlOf('a b'), `${server.base}/a%20b`);
   });
 });

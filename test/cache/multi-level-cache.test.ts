@@ -50,6 +50,41 @@ class GatedTier extends MemoryTier {
   }
 }
 
+/** A MemoryTier that can be taken down: every call rejects while `down` (as an unreachable remote tier would). */
+class FlakyTier extends MemoryTier {
+  down = false;
+  invalidateAlls = 0;
+  deletes: string[] = [];
+  private fail(): Promise<never> {
+    return Promise.reject(new Error(`${this.name} down`));
+  }
+  override get(key: string): Promise<TierEntry | undefined> {
+    return this.down ? this.fail() : super.get(key);
+  }
+  override set(key: string, value: unknown, ttlMs: number): Promise<void> {
+    return this.down ? this.fail() : super.set(key, value, ttlMs);
+  }
+  override delete(key: string): Promise<void> {
+    if (this.down) return this.fail();
+    this.deletes.push(key);
+    return super.delete(key);
+  }
+  invalidateAll(): Promise<void> {
+    if (this.down) return this.fail();
+    this.invalidateAlls++;
+    this.cache.clear();
+    return Promise.resolve();
+  }
+}
+
+async function until(ms: number, cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
@@ -224,6 +259,66 @@ describe('MultiLevelCache', () => {
     assert.equal(l2.cache.get('d'), 5);
   });
 
+  test('a write the tiers missed is replayed as an invalidation once they answer; until then the key is a miss below L1', async () => {
+    const l2 = new FlakyTier({ name: 'l2', maxEntries: 100 });
+    await l2.set('k', 'old', 60_000);
+    await l2.set('d', 'old', 60_000);
+    const cache = new MultiLevelCache<string>({ l1: { maxEntries: 1 }, tiers: [l2], retryQueue: { retryMs: 5 } });
+    l2.down = true;
+    await cache.set('k', 'new'); // resolves (a tier failure never rejects); L1 has it, L2 still holds 'old'
+    await cache.delete('d');
+    await cache.set('e', 'x'); // evicts 'k' from the one-entry L1
+    assert.equal(cache.getLocal('k'), undefined);
+    assert.deepEqual(cache.stats().retryQueue, { queued: 3, added: 3, replayed: 0, overflows: 0, dropped: 0, invalidateAllPending: false });
+    l2.down = false;
+    // the tier answers again, but holds 'old' for both keys until the replay: this node does not serve them
+    assert.equal(await cache.get('k'), undefined);
+    assert.equal(await cache.get('d'), undefined);
+    await until(2000, () => cache.stats().retryQueue.queued === 0, 'replay');
+    assert.deepEqual(l2.deletes, ['k', 'd', 'e'], 'replayed in order, as deletes (not the value, which could overwrite a newer write)');
+    assert.equal(l2.cache.get('k'), undefined);
+    assert.equal(l2.cache.get('d'), undefined);
+    assert.equal(cache.stats().retryQueue.replayed, 3);
+    await cache.set('k', 'newer');
+    await cache.set('x', 'evicts k from L1');
+    assert.equal(await cache.get('k'), 'newer', 'the key is read from the tier again once replayed');
+    await cache.close();
+  });
+
+  test('a full retry queue overflows: everything is invalidated once the tiers answer (invalidateAll, L1 cleared), and said so in stats', async () => {
+    const l2 = new FlakyTier({ name: 'l2', maxEntries: 100 });
+    await l2.set('z', 'old', 60_000);
+    const cache = new MultiLevelCache<string>({ tiers: [l2], retryQueue: { maxKeys: 2, retryMs: 5 } });
+    l2.down = true;
+    await cache.set('a', '1');
+    await cache.set('b', '2');
+    assert.equal(cache.getLocal('a'), '1');
+    await cache.set('c', '3'); // third key: overflow
+    let rq = cache.stats().retryQueue;
+    assert.deepEqual(rq, { queued: 0, added: 2, replayed: 0, overflows: 1, dropped: 3, invalidateAllPending: true });
+    assert.equal(cache.getLocal('a'), undefined, 'L1 dropped at the overflow');
+    l2.down = false;
+    await until(2000, () => !cache.stats().retryQueue.invalidateAllPending, 'invalidate-all');
+    assert.equal(l2.invalidateAlls, 1);
+    assert.equal(await cache.get('z'), undefined, 'what the tier held before is gone');
+    await cache.set('z', 'fresh');
+    assert.equal(await cache.get('z'), 'fresh');
+    rq = cache.stats().retryQueue;
+    assert.equal(rq.overflows, 1);
+    await cache.close();
+  });
+
+  test('close() makes one last replay attempt and leaves no timer behind', async () => {
+    const l2 = new FlakyTier({ name: 'l2', maxEntries: 100 });
+    const cache = new MultiLevelCache<string>({ tiers: [l2], retryQueue: { retryMs: 60_000 } });
+    l2.down = true;
+    await cache.set('k', 'v');
+    l2.down = false;
+    await cache.close(); // the retry timer (60 s) would not have fired yet
+    assert.equal(cache.stats().retryQueue.queued, 0);
+    assert.deepEqual(l2.deletes, ['k']);
+  });
+
   test('works without L1, and without tiers', async () => {
     const l2 = new MemoryTier({ name: 'l2', maxEntries: 10 });
     const noL1 = new MultiLevelCache<number>({ l1: false, tiers: [l2] });
@@ -306,8 +401,28 @@ describe('CircuitBreaker', () => {
     assert.deepEqual(b.stats(), { state: 0, opens: 2, skipped: 3, probes: 2, consecutiveFailures: 0 });
   });
 
+  test('probeNow ends an open period at once (one probe), and does nothing when closed', () => {
+    const clock = new FakeClock();
+    const b = new CircuitBreaker({ failureThreshold: 1, openMs: 10_000, now: clock.now });
+    b.probeNow();
+    assert.equal(b.state, BreakerState.CLOSED);
+    b.failure();
+    assert.equal(b.allow(), false);
+    b.probeNow();
+    assert.equal(b.state, BreakerState.HALF_OPEN);
+    assert.equal(b.allow(), true, 'the probe, long before openMs');
+    assert.equal(b.allow(), false, 'only one');
+    b.success();
+    assert.equal(b.state, BreakerState.CLOSED);
+  });
+
   test('validates options', () => {
     assert.throws(() => new CircuitBreaker({ failureThreshold: 0 }), /CircuitBreaker failureThreshold \(0\) must be an integer from 1/);
     assert.throws(() => new CircuitBreaker({ openMs: 1.5 }), OutOfRangeError);
+    assert.throws(() => new CircuitBreaker({ openMs: 2 ** 31 }), OutOfRangeError);
+    assert.throws(() => new CircuitBreaker({ openMs: '5' as never }), InvalidArgumentError);
+    assert.throws(() => new CircuitBreaker(null as never), /CircuitBreaker options must be an object/);
+    assert.throws(() => new CircuitBreaker({ now: 5 as never }), InvalidArgumentError);
+    assert.throws(() => new CircuitBreaker({ name: 'b', failureThreshold: 10n as never }), /CircuitBreaker b failureThreshold must be an integer/);
   });
 });
