@@ -27,6 +27,7 @@
  * chunk in which it ends, with absolute offsets.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 
 /**
  * Largest dense transition table, in entries (4 bytes each: 64 MiB), counted
@@ -256,7 +257,7 @@ export class AhoCorasick {
    */
   patternLength(pattern: number): number {
     if (!Number.isInteger(pattern) || pattern < 0 || pattern >= this.patternCount) {
-      throw new OutOfRangeError(`AhoCorasick patternLength pattern (${describe(pattern)}) must be an integer from 0 to ${this.patternCount - 1}`);
+      throw new (numberError(pattern))(`AhoCorasick patternLength pattern (${describe(pattern)}) must be an integer from 0 to ${this.patternCount - 1}`);
     }
     return this.lengths[pattern];
   }

@@ -48,7 +48,7 @@
  */
 import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { Histogram } from '../metrics/histogram.ts';
-import { checkFunction, checkNumber, checkOneOf, checkOptions, checkString, optionalNumber, optionalSignal, optionalTimerMs } from '../validate.ts';
+import { checkFunction, checkNumber, checkOneOf, checkOptions, checkString, optionalNumber, optionalSignal, optionalTimerMs, numberError } from '../validate.ts';
 import { BatchQueueFullError, BatchResultError, batcherLabel, type BatchFn, type BatchSeriesSummary } from './async-batcher.ts';
 import { Semaphore, type SemaphoreRelease } from './semaphore.ts';
 
@@ -203,7 +203,7 @@ export class SmartBatcher<T, R> {
     this.additiveStep = optionalNumber(label, 'additiveStep', o.additiveStep, 1, intFrom(1, 2 ** 24));
     const df: unknown = o.decreaseFactor === undefined ? 0.5 : o.decreaseFactor;
     if (typeof df !== 'number') throw new InvalidArgumentError(`${label} decreaseFactor must be a number > 0 and < 1, got ${describe(df)}`);
-    if (!(df > 0 && df < 1)) throw new OutOfRangeError(`${label} decreaseFactor (${describe(df)}) must be a number > 0 and < 1`);
+    if (!(df > 0 && df < 1)) throw new (numberError(df))(`${label} decreaseFactor (${describe(df)}) must be a number > 0 and < 1`);
     this.decreaseFactor = df;
     this.onFull = o.onFull === undefined ? 'wait' : checkOneOf(label, 'onFull', o.onFull, ['wait', 'reject'] as const);
     this.now = o.now === undefined ? () => performance.now() : checkFunction<() => number>(label, 'now', o.now);

@@ -31,6 +31,7 @@
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { DoubleReleaseError, ForeignReleaseError } from './errors.ts';
 import { isTagged, tag, tagOf } from './private-tag.ts';
+import { numberError } from '../validate.ts';
 
 /**
  * Options of a {@link BufferPool}.
@@ -114,13 +115,13 @@ export class BufferPool {
     }
     const { minSize = 64, maxSize = 1 << 20, maxRetainedBytes = 16 << 20, zeroFill = true } = options;
     if (!isPowerOfTwo(minSize)) {
-      throw new OutOfRangeError(`BufferPool minSize (${describe(minSize)}) must be a power of two from 1 to 2^30`);
+      throw new (numberError(minSize))(`BufferPool minSize (${describe(minSize)}) must be a power of two from 1 to 2^30`);
     }
     if (!isPowerOfTwo(maxSize) || maxSize < minSize) {
-      throw new OutOfRangeError(`BufferPool maxSize (${describe(maxSize)}) must be a power of two from minSize (${minSize}) to 2^30`);
+      throw new (numberError(maxSize))(`BufferPool maxSize (${describe(maxSize)}) must be a power of two from minSize (${minSize}) to 2^30`);
     }
     if (!Number.isSafeInteger(maxRetainedBytes) || maxRetainedBytes < 0) {
-      throw new OutOfRangeError(`BufferPool maxRetainedBytes (${describe(maxRetainedBytes)}) must be a safe integer >= 0`);
+      throw new (numberError(maxRetainedBytes))(`BufferPool maxRetainedBytes (${describe(maxRetainedBytes)}) must be a safe integer >= 0`);
     }
     if (typeof zeroFill !== 'boolean') {
       throw new InvalidArgumentError(`BufferPool zeroFill must be a boolean, got ${describe(zeroFill)}`);
@@ -245,7 +246,7 @@ export class BufferPool {
 
   private checkSize(size: number): number {
     if (!Number.isInteger(size) || size < 0 || size > this.maxSize) {
-      throw new OutOfRangeError(`BufferPool acquire size (${describe(size)}) must be an integer from 0 to maxSize (${this.maxSize})`);
+      throw new (numberError(size))(`BufferPool acquire size (${describe(size)}) must be an integer from 0 to maxSize (${this.maxSize})`);
     }
     return size;
   }

@@ -23,7 +23,7 @@
  * SharedArrayBuffer received by a worker: same schema and capacity give the
  * same offsets, so both sides see the same records.
  */
-import { allocate, checkOptions, optionalBoolean } from '../validate.ts';
+import { allocate, checkOptions, optionalBoolean, numberError } from '../validate.ts';
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { pageAlignedBuffer, sharedPageAlignedBuffer } from './wasm-memory.ts';
 
@@ -188,7 +188,7 @@ export class StructLayout<S extends LayoutSchema> {
 
   private checkCapacity(capacity: number): void {
     if (!Number.isInteger(capacity) || capacity < 0 || capacity > MAX_CAPACITY) {
-      throw new OutOfRangeError(`StructLayout capacity (${describe(capacity)}) must be an integer from 0 to 2^27`);
+      throw new (numberError(capacity))(`StructLayout capacity (${describe(capacity)}) must be an integer from 0 to 2^27`);
     }
   }
 }

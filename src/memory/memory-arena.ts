@@ -30,6 +30,7 @@
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { ArenaExhaustedError } from './errors.ts';
 import { WASM_PAGE_BYTES, pageAlignedBuffer } from './wasm-memory.ts';
+import { numberError } from '../validate.ts';
 /** Largest alignment accepted: one 4 KiB memory page. */
 const MAX_ALIGNMENT = 4096;
 /** Largest single chunk or allocation, kept within int32 arithmetic. */
@@ -133,14 +134,14 @@ export class MemoryArena {
       throw new InvalidArgumentError(`MemoryArena backing must be "array-buffer" or "wasm", got ${describe(backing)}`);
     }
     if (!Number.isInteger(chunkBytes) || chunkBytes < 64 || chunkBytes > MAX_CHUNK_BYTES) {
-      throw new OutOfRangeError(`MemoryArena chunkBytes (${describe(chunkBytes)}) must be an integer from 64 to 2^30`);
+      throw new (numberError(chunkBytes))(`MemoryArena chunkBytes (${describe(chunkBytes)}) must be an integer from 64 to 2^30`);
     }
     if (!isAlignment(alignment)) {
-      throw new OutOfRangeError(`MemoryArena alignment (${describe(alignment)}) must be a power of two from 1 to 4096`);
+      throw new (numberError(alignment))(`MemoryArena alignment (${describe(alignment)}) must be a power of two from 1 to 4096`);
     }
     const roundedChunk = backing === 'wasm' ? Math.ceil(chunkBytes / WASM_PAGE_BYTES) * WASM_PAGE_BYTES : chunkBytes;
     if (!Number.isSafeInteger(maxBytes) || maxBytes < roundedChunk) {
-      throw new OutOfRangeError(`MemoryArena maxBytes (${describe(maxBytes)}) must be a safe integer >= chunkBytes (${roundedChunk})`);
+      throw new (numberError(maxBytes))(`MemoryArena maxBytes (${describe(maxBytes)}) must be a safe integer >= chunkBytes (${roundedChunk})`);
     }
     if (typeof zeroOnReset !== 'boolean') {
       throw new InvalidArgumentError(`MemoryArena zeroOnReset must be a boolean, got ${describe(zeroOnReset)}`);
@@ -175,10 +176,10 @@ export class MemoryArena {
   allocate<T>(ctor: TypedArrayConstructor<T>, length: number, alignment: number = this.alignment): T {
     const size = ctor.BYTES_PER_ELEMENT;
     if (!Number.isInteger(length) || length < 0 || length * size > MAX_CHUNK_BYTES) {
-      throw new OutOfRangeError(`MemoryArena ${ctor.name} length (${describe(length)}) must be an integer from 0 to ${MAX_CHUNK_BYTES / size}`);
+      throw new (numberError(length))(`MemoryArena ${ctor.name} length (${describe(length)}) must be an integer from 0 to ${MAX_CHUNK_BYTES / size}`);
     }
     if (!isAlignment(alignment)) {
-      throw new OutOfRangeError(`MemoryArena alignment (${describe(alignment)}) must be a power of two from 1 to 4096`);
+      throw new (numberError(alignment))(`MemoryArena alignment (${describe(alignment)}) must be a power of two from 1 to 4096`);
     }
     const at = this.bump(length * size, alignment < size ? size : alignment);
     return new ctor(this.target, at, length);
@@ -230,7 +231,7 @@ export class MemoryArena {
    */
   dataView(byteLength: number, alignment: number = this.alignment): DataView {
     if (!Number.isInteger(byteLength) || byteLength < 0 || byteLength > MAX_CHUNK_BYTES) {
-      throw new OutOfRangeError(`MemoryArena dataView byteLength (${describe(byteLength)}) must be an integer from 0 to 2^30`);
+      throw new (numberError(byteLength))(`MemoryArena dataView byteLength (${describe(byteLength)}) must be an integer from 0 to 2^30`);
     }
     const at = this.bump(byteLength, alignment);
     return new DataView(this.target, at, byteLength);
@@ -285,7 +286,7 @@ export class MemoryArena {
    */
   private bump(bytes: number, alignment: number): number {
     if (!isAlignment(alignment)) {
-      throw new OutOfRangeError(`MemoryArena alignment (${describe(alignment)}) must be a power of two from 1 to 4096`);
+      throw new (numberError(alignment))(`MemoryArena alignment (${describe(alignment)}) must be a power of two from 1 to 4096`);
     }
     const mask = alignment - 1;
     let at = (this.offset + mask) & ~mask;

@@ -29,6 +29,7 @@
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { DoubleReleaseError, ForeignReleaseError } from './errors.ts';
 import { isTagged, retag, tag, tagOf } from './private-tag.ts';
+import { numberError } from '../validate.ts';
 
 /** Source of pool ids; tags embed the id so one pool rejects another's objects. */
 let nextPoolId = 1;
@@ -104,10 +105,10 @@ export class ObjectPool<T extends object> {
       throw new InvalidArgumentError(`ObjectPool reset must be a function when given, got ${describe(reset)}`);
     }
     if (!Number.isInteger(maxRetained) || maxRetained < 0 || maxRetained > MAX_RETAINED_LIMIT) {
-      throw new OutOfRangeError(`ObjectPool maxRetained (${describe(maxRetained)}) must be an integer from 0 to 2^30`);
+      throw new (numberError(maxRetained))(`ObjectPool maxRetained (${describe(maxRetained)}) must be an integer from 0 to 2^30`);
     }
     if (!Number.isInteger(initialSize) || initialSize < 0 || initialSize > maxRetained) {
-      throw new OutOfRangeError(`ObjectPool initialSize (${describe(initialSize)}) must be an integer from 0 to maxRetained (${maxRetained})`);
+      throw new (numberError(initialSize))(`ObjectPool initialSize (${describe(initialSize)}) must be an integer from 0 to maxRetained (${maxRetained})`);
     }
     this.maxRetained = maxRetained;
     this.create = create;

@@ -25,6 +25,7 @@
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { CACHE_LINE_BYTES } from './cache-aligned.ts';
 import { sharedPageAlignedBuffer } from './wasm-memory.ts';
+import { numberError } from '../validate.ts';
 
 const TWO_32 = 2 ** 32;
 
@@ -66,10 +67,10 @@ export class PaddedCounters {
     }
     const { count, strideBytes = CACHE_LINE_BYTES, buffer } = options;
     if (!Number.isInteger(count) || count < 1 || count > 2 ** 20) {
-      throw new OutOfRangeError(`PaddedCounters count (${describe(count)}) must be an integer from 1 to 2^20`);
+      throw new (numberError(count))(`PaddedCounters count (${describe(count)}) must be an integer from 1 to 2^20`);
     }
     if (!Number.isInteger(strideBytes) || strideBytes < 8 || strideBytes > 4096 || (strideBytes & (strideBytes - 1)) !== 0) {
-      throw new OutOfRangeError(`PaddedCounters strideBytes (${describe(strideBytes)}) must be a power of two from 8 to 4096`);
+      throw new (numberError(strideBytes))(`PaddedCounters strideBytes (${describe(strideBytes)}) must be a power of two from 8 to 4096`);
     }
     const need = count * strideBytes;
     let sab: SharedArrayBuffer;
@@ -141,6 +142,6 @@ export class PaddedCounters {
   }
 
   private badSlot(slot: number): never {
-    throw new OutOfRangeError(`PaddedCounters slot (${describe(slot)}) must be an integer from 0 to count - 1 (${this.count - 1})`);
+    throw new (numberError(slot))(`PaddedCounters slot (${describe(slot)}) must be an integer from 0 to count - 1 (${this.count - 1})`);
   }
 }

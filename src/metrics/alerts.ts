@@ -9,7 +9,7 @@
  * not flap. No data (nothing tracked in the window) changes nothing either.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import { checkNumber, checkOneOf, checkString, optionalBoolean } from '../validate.ts';
+import { checkNumber, checkOneOf, checkString, optionalBoolean, numberError } from '../validate.ts';
 import type { Labels } from './exposition.ts';
 import type { StatName } from './monitor.ts';
 
@@ -131,10 +131,10 @@ export class AlertEngine {
     let recover: number;
     if (hasAbove) {
       recover = rule.recoverBelow === undefined ? trigger - Math.abs(trigger) * 0.1 : checkNumber(what, 'recoverBelow', rule.recoverBelow);
-      if (!(recover <= trigger)) throw new OutOfRangeError(`${what} recoverBelow (${describe(rule.recoverBelow)}) must be <= above (${trigger})`);
+      if (!(recover <= trigger)) throw new (numberError(rule.recoverBelow))(`${what} recoverBelow (${describe(rule.recoverBelow)}) must be <= above (${trigger})`);
     } else {
       recover = rule.recoverAbove === undefined ? trigger + Math.abs(trigger) * 0.1 : checkNumber(what, 'recoverAbove', rule.recoverAbove);
-      if (!(recover >= trigger)) throw new OutOfRangeError(`${what} recoverAbove (${describe(rule.recoverAbove)}) must be >= below (${trigger})`);
+      if (!(recover >= trigger)) throw new (numberError(rule.recoverAbove))(`${what} recoverAbove (${describe(rule.recoverAbove)}) must be >= below (${trigger})`);
     }
     const need = rule.forEvaluations === undefined ? 1 : checkNumber(what, 'forEvaluations', rule.forEvaluations, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
     const copy: AlertRule = { ...rule, labels: rule.labels === undefined ? undefined : { ...rule.labels } };

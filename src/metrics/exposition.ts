@@ -8,7 +8,7 @@
  * one `Map.get` per label value, no string building, no sorting.
  */
 import { BlackholeError, ErrorCode, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import { checkArray, checkFunction, checkNumber, checkOneOf, checkString } from '../validate.ts';
+import { checkArray, checkFunction, checkNumber, checkOneOf, checkString, numberError } from '../validate.ts';
 import { WindowedHistogram } from './windowed-histogram.ts';
 
 /** Label values by label name. Numbers and booleans are rendered with `String()`. */
@@ -102,7 +102,7 @@ export function renderLabelPairs(names: readonly string[], values: readonly stri
   checkArray('renderLabelPairs', 'names', names);
   checkArray('renderLabelPairs', 'values', values);
   if (values.length !== names.length) {
-    throw new OutOfRangeError(`renderLabelPairs values (${describe(values)}) must have one value per name (${names.length})`);
+    throw new (numberError(values))(`renderLabelPairs values (${describe(values)}) must have one value per name (${names.length})`);
   }
   let s = '';
   for (let i = 0; i < names.length; i++) {
@@ -187,7 +187,7 @@ export function writeSummarySeries(
   checkArray(fn, 'quantileLabels', quantileLabels);
   checkArray(fn, 'percents', percents);
   if (quantileLabels.length !== percents.length) {
-    throw new OutOfRangeError(`${fn} quantileLabels (${describe(quantileLabels)}) must have one label per percent (${percents.length})`);
+    throw new (numberError(quantileLabels))(`${fn} quantileLabels (${describe(quantileLabels)}) must have one label per percent (${percents.length})`);
   }
   for (let i = 0; i < percents.length; i++) {
     checkString(fn, `quantileLabels[${i}]`, quantileLabels[i]);

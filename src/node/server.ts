@@ -50,7 +50,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../metrics/exposition.ts';
 import { ResourceSampler } from '../metrics/resource-sampler.ts';
 import { ThreadPool } from '../concurrency/thread-pool.ts';
 import { TaskRejectedError } from '../concurrency/errors.ts';
-import { checkNumber, checkOptions, checkString, optionalNumber, optionalTimerMs } from '../validate.ts';
+import { checkNumber, checkOptions, checkString, optionalNumber, optionalTimerMs, numberError } from '../validate.ts';
 import { BodyBudget, type BodyReservation } from './body-budget.ts';
 
 export { BodyBudget, BodyReservation, type BodyBudgetStats } from './body-budget.ts';
@@ -151,7 +151,7 @@ function settingsOf(options: NodeOptions | undefined): Settings {
   const maxBody = optionalNumber(C, 'maxBodyBytes', o.maxBodyBytes, 64 * MiB, { integer: true, min: 0, max: bufferConstants.MAX_LENGTH });
   const budget = optionalNumber(C, 'maxInflightBodyBytes', o.maxInflightBodyBytes, Math.max(256 * MiB, maxBody), { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
   if (budget < maxBody) {
-    throw new OutOfRangeError(`${C} maxInflightBodyBytes (${describe(budget)}) must be at least maxBodyBytes (${describe(maxBody)}), or a body the node accepts could never fit`);
+    throw new (numberError(budget))(`${C} maxInflightBodyBytes (${describe(budget)}) must be at least maxBodyBytes (${describe(maxBody)}), or a body the node accepts could never fit`);
   }
   const headersTimeoutMs = optionalTimerMs(C, 'headersTimeoutMs', o.headersTimeoutMs, 10_000, { min: 1, integer: true });
   const requestTimeout = optionalTimerMs(C, 'requestTimeoutMs', o.requestTimeoutMs, 120_000, { min: 1, integer: true, allowInfinity: true });

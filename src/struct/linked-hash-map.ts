@@ -34,7 +34,7 @@
  * Capacity doubles when the slots run out (amortised O(1) set).
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import { allocate } from '../validate.ts';
+import { allocate, numberError } from '../validate.ts';
 
 /**
  * Largest number of entries (slots) a LinkedHashMap allocates: 2^24, the most
@@ -100,7 +100,7 @@ export class LinkedHashMap<K, V> implements Iterable<[K, V]> {
       throw new InvalidArgumentError(`LinkedHashMap initialCapacity must be an integer from 1 to 2^24, got ${describe(cap)}`);
     }
     if (!Number.isInteger(cap) || cap < 1 || cap > MAX_CAPACITY) {
-      throw new OutOfRangeError(`LinkedHashMap initialCapacity (${describe(cap)}) must be an integer from 1 to 2^24 (V8's Map limit)`);
+      throw new (numberError(cap))(`LinkedHashMap initialCapacity (${describe(cap)}) must be an integer from 1 to 2^24 (V8's Map limit)`);
     }
     this.order = order;
     this.isAccessOrder = order === 'access';

@@ -292,11 +292,11 @@ export class NumericHeap {
       throw new InvalidArgumentError(`NumericHeap id must be a number, got ${describe(id)}`);
     }
     if ((id >>> 0) !== id) {
-      throw new OutOfRangeError(`NumericHeap id (${describe(id)}) must be an integer from 0 to 4294967295`);
+      throw new (numberError(id))(`NumericHeap id (${describe(id)}) must be an integer from 0 to 4294967295`);
     }
     if (typeof priority !== 'number') {
       throw new InvalidArgumentError(`NumericHeap priority must be a number, got ${describe(priority)}`);
     }
-    throw new OutOfRangeError(`NumericHeap priority (${describe(priority)}) must not be NaN`);
+    throw new (numberError(priority))(`NumericHeap priority (${describe(priority)}) must not be NaN`);
   }
 }

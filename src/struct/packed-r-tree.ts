@@ -143,7 +143,7 @@ export function hilbert16(x: number, y: number): number {
   if (typeof x !== 'number' || typeof y !== 'number' || !(x >= 0 && x <= 65535 && y >= 0 && y <= 65535) || x % 1 !== 0 || y % 1 !== 0) {
     const [name, v] = typeof x !== 'number' || !(x >= 0 && x <= 65535) || x % 1 !== 0 ? ['x', x] : ['y', y];
     if (typeof v !== 'number') throw new InvalidArgumentError(`hilbert16 ${name} must be an integer from 0 to 65535, got ${describe(v)}`);
-    throw new OutOfRangeError(`hilbert16 ${name} (${describe(v)}) must be an integer from 0 to 65535`);
+    throw new (numberError(v))(`hilbert16 ${name} (${describe(v)}) must be an integer from 0 to 65535`);
   }
   return hilbertCell(x, y);
 }
@@ -286,7 +286,7 @@ export class PackedRTree {
       throw new InvalidArgumentError(`PackedRTree.from data must be an ArrayBuffer or SharedArrayBuffer, got ${describe(data)}`);
     }
     if (!Number.isInteger(byteOffset) || byteOffset < 0 || byteOffset % 8 !== 0) {
-      throw new OutOfRangeError(`PackedRTree.from byteOffset (${describe(byteOffset)}) must be a non-negative multiple of 8`);
+      throw new (numberError(byteOffset))(`PackedRTree.from byteOffset (${describe(byteOffset)}) must be a non-negative multiple of 8`);
     }
     if (data.byteLength < byteOffset + HEADER_BYTES) {
       throw new InvalidArgumentError(
@@ -746,7 +746,7 @@ export class PackedRTree {
    */
   boxOf(id: number): { minX: number; minY: number; maxX: number; maxY: number } {
     if (!Number.isInteger(id) || id < 0 || id >= this.numItems) {
-      throw new OutOfRangeError(`PackedRTree boxOf id (${describe(id)}) must be an integer from 0 to ${this.numItems - 1}`);
+      throw new (numberError(id))(`PackedRTree boxOf id (${describe(id)}) must be an integer from 0 to ${this.numItems - 1}`);
     }
     const b = this.boxes;
     if (!this.isFinished) {
@@ -774,7 +774,7 @@ function checkBox(where: string, minX: number, minY: number, maxX: number, maxY:
       throw new InvalidArgumentError(`${where} ${names[i]} must be a ${finite ? 'finite number' : 'number, not NaN'}, got ${describe(v)}`);
     }
     if (Number.isNaN(v) || (finite && !Number.isFinite(v))) {
-      throw new OutOfRangeError(`${where} ${names[i]} (${describe(v)}) must be a ${finite ? 'finite number' : 'number, not NaN'}`);
+      throw new (numberError(v))(`${where} ${names[i]} (${describe(v)}) must be a ${finite ? 'finite number' : 'number, not NaN'}`);
     }
   }
   if (minX > maxX) throw new OutOfRangeError(`${where} minX (${minX}) must be <= maxX (${maxX})`);

@@ -821,7 +821,7 @@ function checkCoordinate(where: string, name: string, value: unknown): void {
     throw new InvalidArgumentError(`${where} ${name} must be a finite number, got ${describe(value)}`);
   }
   if (!Number.isFinite(value)) {
-    throw new OutOfRangeError(`${where} ${name} (${describe(value)}) must be a finite number`);
+    throw new (numberError(value))(`${where} ${name} (${describe(value)}) must be a finite number`);
   }
 }
 
@@ -846,7 +846,7 @@ function checkQuery(where: string, minX: number, minY: number, maxX: number, max
       throw new InvalidArgumentError(`${where} ${names[i]} must be a number, not NaN, got ${describe(values[i])}`);
     }
     if (Number.isNaN(values[i])) {
-      throw new OutOfRangeError(`${where} ${names[i]} (${describe(values[i])}) must be a number, not NaN`);
+      throw new (numberError(values[i]))(`${where} ${names[i]} (${describe(values[i])}) must be a number, not NaN`);
     }
   }
   if (minX > maxX) throw new OutOfRangeError(`${where} minX (${minX}) must be <= maxX (${maxX})`);

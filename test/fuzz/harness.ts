@@ -326,7 +326,7 @@ async function settle(run: () => unknown, settleMs: number): Promise<Outcome> {
   }
 }
 
-function checkOutcome(where: string, component: string, out: Outcome, mustRefuse: string | undefined, mayPend: boolean): boolean {
+function checkOutcome(where: string, component: string, out: Outcome, mustRefuse: string | undefined, mayPend: boolean, single = false): boolean {
   if ('pending' in out) {
     assert.ok(mayPend || mustRefuse === undefined, `${where}: still pending after the bound (a hang?)`);
     assert.ok(mayPend, `${where}: still pending after the bound (a hang?)`);
@@ -342,6 +342,12 @@ function checkOutcome(where: string, component: string, out: Outcome, mustRefuse
     typeof e.message === 'string' && e.message.includes(component),
     `${where}: the message must name the component ${JSON.stringify(component)}: ${e.message}`,
   );
+  // One value of the wrong kind, nothing else changed: the refusal is about its
+  // kind, so it is an InvalidArgumentError (OutOfRangeError is for a value of
+  // the right kind outside its rule).
+  if (single && mustRefuse !== undefined) {
+    assert.ok(!(e instanceof OutOfRangeError), `${where}: refused ${mustRefuse} with OutOfRangeError; a value of the wrong kind is an InvalidArgumentError: ${e.message}`);
+  }
   return true;
 }
 
@@ -364,7 +370,7 @@ export async function fuzzClass(spec: ClassSpec, seed: number, numRuns: number):
         const { args, mustRefuse } = build(ctor.params, muts);
         const where = `${spec.name} constructor(${args.map(show).join(', ')})`;
         const out = await settle(() => ctor.call(...args), 2000);
-        const threw = checkOutcome(where, component, out, mustRefuse, false);
+        const threw = checkOutcome(where, component, out, mustRefuse, false, muts.length === 1);
         if (!threw && 'ok' in out && out.ok) {
           // A constructor that accepted odd values must give a working object.
           const obj = out.value;
@@ -389,7 +395,7 @@ export async function fuzzClass(spec: ClassSpec, seed: number, numRuns: number):
           const where = `${spec.name}.${method}(${args.map(show).join(', ')})`;
           const call = m.call ?? ((o: any, ...a: unknown[]) => o[method](...a));
           const out = await settle(() => call(obj, ...args), m.settleMs ?? 2000);
-          const threw = checkOutcome(where, component, out, mustRefuse, m.mayPend === true);
+          const threw = checkOutcome(where, component, out, mustRefuse, m.mayPend === true, muts.length === 1);
           if (threw) await spec.healthy(obj);
         }),
         runParams(seed, numRuns, m.params),
@@ -409,7 +415,7 @@ export async function fuzzFunction(spec: FunctionSpec, seed: number, numRuns: nu
       const { args, mustRefuse } = build(spec.params, muts);
       const where = `${spec.name}(${args.map(show).join(', ')})`;
       const out = await settle(() => spec.call(...args), spec.settleMs ?? 2000);
-      checkOutcome(where, component, out, mustRefuse, spec.mayPend === true);
+      checkOutcome(where, component, out, mustRefuse, spec.mayPend === true, muts.length === 1);
     }),
     runParams(seed, numRuns, spec.params),
   );
