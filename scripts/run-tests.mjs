@@ -19,6 +19,11 @@ function find(dir) {
   return out;
 }
 
+// System tools first (promtool, redis-server, ...): installed when missing and
+// root, or a clear stop before any test (scripts/prereqs.mjs).
+const prereqs = spawnSync(process.execPath, [join(root, 'scripts', 'prereqs.mjs')], { cwd: root, stdio: 'inherit' });
+if (prereqs.status !== 0) process.exit(prereqs.status ?? 1);
+
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
 const files = find(join(root, 'test'))
