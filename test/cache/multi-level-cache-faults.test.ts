@@ -1,14 +1,16 @@
 // Two MultiLevelCache nodes sharing one real redis-server, under Redis faults
 // in the middle of mixed writes, deletes and reads: a stall (SIGSTOP/SIGCONT),
-// a crash (kill -9) and restart, and a graceful restart. Every call is recorded
+// a crash (kill -9) and restart, a graceful restart, and faults of one node's
+// link only (through a real TCP proxy that can freeze or cut that node's
+// connections while the other node keeps working). Every call is recorded
 // with its start and end (one process, one clock), and every read is judged
 // against the writes that completed before it began:
 //
 //   a read that returns the value of write W0 is *stale* if some write W of
 //   the same key (a set or a delete) started after W0 completed and completed
 //   before the read began; its age is how long it has been stale, counted from
-//   the later of W's completion and the moment Redis came back (before that,
-//   the guarantee does not apply: a node cut off from the bus cannot know).
+//   the later of W's completion and the moment the fault ended (reads during
+//   a fault are not judged: a node cut off from the bus cannot know).
 //
 // The README's guarantee: once Redis is back, no read is stale by more than
 // the bound (1 s), a deleted key never comes back, and after the load stops
@@ -18,10 +20,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { MultiLevelCache } from '../../src/cache/multi-level-cache.ts';
 import { RedisTier, type RedisTierOptions } from '../../src/cache/redis-tier.ts';
-import { RedisServer } from '../helpers/redis-server.ts';
+import { RedisServer, freePort } from '../helpers/redis-server.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -142,8 +145,14 @@ interface Stale {
   at: number;
 }
 
-/** Every stale read that began after `recoveredAt`, with its age. */
-function staleReads(history: History, recoveredAt: number): Stale[] {
+/** A fault's window: reads inside it are not judged; ages after it count from its end. */
+interface Outage {
+  from: number;
+  to: number;
+}
+
+/** Every stale read that began outside the outages (and after the first began), with its age. */
+function staleReads(history: History, outages: Outage[]): Stale[] {
   const byKey = new Map<string, Write[]>();
   const byId = new Map<number, Write>();
   for (const w of history.writes) {
@@ -152,17 +161,19 @@ function staleReads(history: History, recoveredAt: number): Stale[] {
     list.push(w);
     if (w.id > 0) byId.set(w.id, w);
   }
+  const first = outages[0]!.from;
   const out: Stale[] = [];
   for (const r of history.reads) {
-    if (r.value === undefined || r.start < recoveredAt) continue;
+    if (r.value === undefined || r.start < first || outages.some((o) => r.start >= o.from && r.start <= o.to)) continue;
     const w0 = byId.get(r.value);
     assert.ok(w0 !== undefined, `read of ${r.key} returned ${r.value}, which no completed write stored`);
-    let first: Write | undefined;
+    let sup: Write | undefined;
     for (const w of byKey.get(r.key)!) {
-      if (w.start > w0.end && w.end < r.start && (first === undefined || w.end < first.end)) first = w;
+      if (w.start > w0.end && w.end < r.start && (sup === undefined || w.end < sup.end)) sup = w;
     }
-    if (first === undefined) continue;
-    out.push({ node: r.node, key: r.key, age: r.start - Math.max(first.end, recoveredAt), resurrected: first.id === -1, at: r.start - recoveredAt });
+    if (sup === undefined) continue;
+    const recovered = Math.max(...outages.filter((o) => o.to <= r.start).map((o) => o.to));
+    out.push({ node: r.node, key: r.key, age: r.start - Math.max(sup.end, recovered), resurrected: sup.id === -1, at: r.start - recovered });
   }
   return out;
 }
@@ -183,48 +194,149 @@ function summary(stale: Stale[]): string {
   )}; past the bound ${stale.filter((s) => s.age > BOUND_MS).length}, resurrected deletes past the bound ${stale.filter((s) => s.age > BOUND_MS && s.resurrected).length})`;
 }
 
-async function twoNodes(redis: RedisServer, prefix: string): Promise<{ A: MultiLevelCache<number>; B: MultiLevelCache<number>; fresh: () => MultiLevelCache<number>; close: () => Promise<void> }> {
+/**
+ * A TCP proxy in front of the redis-server for one node: `freeze()` stops
+ * forwarding in both directions (connections stay open, bytes wait, as in a
+ * hung link), `cut()` resets every connection and refuses new ones (as in a
+ * lost route); `heal()` undoes either. Real sockets both sides: it produces
+ * faults of one node's link, which one shared redis-server cannot.
+ */
+class LinkProxy {
+  readonly url: string;
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private frozen = false;
+  private refusing = false;
+  private constructor(
+    private readonly server: Server,
+    port: number,
+  ) {
+    this.url = `redis://127.0.0.1:${port}`;
+  }
+
+  static async start(targetPort: number): Promise<LinkProxy> {
+    const port = await freePort();
+    let proxy!: LinkProxy;
+    const server = createServer((down) => {
+      if (proxy.refusing) {
+        down.destroy();
+        return;
+      }
+      const up = connect({ host: '127.0.0.1', port: targetPort });
+      const pair: [Socket, Socket] = [down, up];
+      proxy.pairs.add(pair);
+      const end = (): void => {
+        proxy.pairs.delete(pair);
+        down.destroy();
+        up.destroy();
+      };
+      for (const [from, to] of [
+        [down, up],
+        [up, down],
+      ] as const) {
+        from.on('data', (d) => to.write(d));
+        from.on('error', end);
+        from.on('close', end);
+      }
+      if (proxy.frozen) {
+        down.pause();
+        up.pause();
+      }
+    });
+    proxy = new LinkProxy(server, port);
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    return proxy;
+  }
+
+  freeze(): void {
+    this.frozen = true;
+    for (const [a, b] of this.pairs) {
+      a.pause();
+      b.pause();
+    }
+  }
+
+  cut(): void {
+    this.refusing = true;
+    for (const [a, b] of this.pairs) {
+      a.resetAndDestroy();
+      b.destroy();
+    }
+    this.pairs.clear();
+  }
+
+  heal(): void {
+    this.refusing = false;
+    this.frozen = false;
+    for (const [a, b] of this.pairs) {
+      a.resume();
+      b.resume();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+interface Nodes {
+  A: MultiLevelCache<number>;
+  B: MultiLevelCache<number>;
+  fresh: () => MultiLevelCache<number>;
+  close: () => Promise<void>;
+}
+
+/** Two connected nodes on `prefix` (A through `urlA` when given), and a factory of L1-less nodes that read Redis directly. */
+async function twoNodes(redis: RedisServer, prefix: string, urlA: string = redis.url): Promise<Nodes> {
   const made: MultiLevelCache<number>[] = [];
-  const mk = (l1: boolean): MultiLevelCache<number> => {
+  const mk = (l1: boolean, url: string): MultiLevelCache<number> => {
     const c = new MultiLevelCache<number>({
       l1: l1 ? { maxEntries: 1000 } : false,
-      tiers: [new RedisTier({ url: redis.url, keyPrefix: `${prefix}:`, invalidationChannel: `inv:${prefix}`, ...TIER })],
+      tiers: [new RedisTier({ url, keyPrefix: `${prefix}:`, invalidationChannel: `inv:${prefix}`, ...TIER })],
       ttlMs: 60_000,
     });
     made.push(c);
     return c;
   };
-  const A = mk(true);
-  const B = mk(true);
+  const A = mk(true, urlA);
+  const B = mk(true, redis.url);
   await Promise.all([A.connect(), B.connect()]);
-  return { A, B, fresh: () => mk(false), close: async () => void (await Promise.allSettled(made.map((c) => c.close()))) };
+  return { A, B, fresh: () => mk(false, redis.url), close: async () => void (await Promise.allSettled(made.map((c) => c.close()))) };
 }
 
-type Fault = (redis: RedisServer) => Promise<void>;
+/** Runs faults; returns their windows (from the fault's start to the moment it ended). */
+type Faults = (redis: RedisServer, proxy: LinkProxy) => Promise<Outage[]>;
 
-/** Load, fault, load for 2.5 s after recovery, then judge every read and the final state. */
-async function scenario(label: string, fault: Fault, seed: number): Promise<string> {
+/** Times one fault: its window is from its start to when `run` resolved (Redis, or the link, is back). */
+async function window(run: () => Promise<void>): Promise<Outage> {
+  const from = performance.now();
+  await run();
+  return { from, to: performance.now() };
+}
+
+/** Load, faults, load for 2 s after the last one, then judge every read and the final state. */
+async function scenario(label: string, faults: Faults, seed: number): Promise<string> {
   const redis = await RedisServer.start();
-  const { A, B, fresh, close } = await twoNodes(redis, label);
+  const proxy = await LinkProxy.start(redis.port);
+  const { A, B, fresh, close } = await twoNodes(redis, label, proxy.url);
   const history = new History();
   try {
     const load = workload({ A, B }, history, seed);
     await sleep(300);
-    await fault(redis);
-    const recoveredAt = performance.now();
-    await sleep(BOUND_MS + 1500);
+    const outages = await faults(redis, proxy);
+    await sleep(BOUND_MS + 1000);
     await load.stop();
     assert.deepEqual(load.errors, [], 'no call rejected');
-    const stale = staleReads(history, recoveredAt);
+    const stale = staleReads(history, outages);
     const report = `${label}: ${history.writes.length} writes, ${history.reads.length} reads; ${summary(stale)}`;
-    const late = stale.filter((s) => s.age > BOUND_MS);
+    const late = stale.filter((x) => x.age > BOUND_MS);
     assert.deepEqual(late.slice(0, 5), [], `${report}; first reads stale past the bound: ${JSON.stringify(late.slice(0, 5))}`);
 
     // Quiet now: within the bound every node (and a node without L1, i.e. Redis) agrees with the last writes; twice, so a late write cannot slip in between.
     const C = fresh();
     await C.connect();
     for (const round of [1, 2]) {
-      await sleep(round === 1 ? BOUND_MS : 500);
+      await sleep(round === 1 ? BOUND_MS : 300);
       for (const key of load.keys()) {
         const allowed = finalCandidates(history, key);
         for (const [name, node] of [['A', A], ['B', B], ['Redis', C]] as const) {
@@ -236,6 +348,7 @@ async function scenario(label: string, fault: Fault, seed: number): Promise<stri
     return report;
   } finally {
     await close();
+    await proxy.close();
     await redis.stop();
   }
 }
@@ -245,21 +358,42 @@ if (process.env.BH_MLC_CLOSE_CHILD === '1') {
 } else {
   describe('MultiLevelCache: two nodes, one redis-server, faults in the middle of writes', () => {
     test('a 300 ms stall (SIGSTOP/SIGCONT): no read stale past the bound, no deleted key back, nodes agree after', { timeout: 30_000 }, async (t) => {
-      t.diagnostic(await scenario('stall', (r) => r.stall(300), 11));
+      t.diagnostic(await scenario('stall', async (r) => [await window(() => r.stall(300))], 11));
     });
 
     test('kill -9 and restart: no read stale past the bound after the restart, nodes agree after', { timeout: 30_000 }, async (t) => {
       t.diagnostic(
-        await scenario('kill', async (r) => {
-          await r.kill();
-          await sleep(400);
-          await r.restart();
-        }, 23),
+        await scenario('kill', async (r) => [
+          await window(async () => {
+            await r.kill();
+            await sleep(400);
+            await r.restart();
+          }),
+        ], 23),
       );
     });
 
     test('graceful restart (SIGTERM, same port): no read stale past the bound, nodes agree after', { timeout: 30_000 }, async (t) => {
-      t.diagnostic(await scenario('restart', (r) => r.restart(10_000, { graceful: true }), 37));
+      t.diagnostic(await scenario('restart', async (r) => [await window(() => r.restart(10_000, { graceful: true }))], 37));
+    });
+
+    test("one node's link only: A frozen 400 ms, then cut 400 ms, while B keeps writing; no read stale past the bound, nodes agree after", { timeout: 30_000 }, async (t) => {
+      t.diagnostic(
+        await scenario('link', async (_r, proxy) => {
+          const frozen = await window(async () => {
+            proxy.freeze();
+            await sleep(400);
+            proxy.heal();
+          });
+          await sleep(700);
+          const cut = await window(async () => {
+            proxy.cut();
+            await sleep(400);
+            proxy.heal();
+          });
+          return [frozen, cut];
+        }, 41),
+      );
     });
 
     test('a SET that timed out in a stall and is applied late does not bring back a key deleted after it', { timeout: 20_000 }, async () => {
