@@ -18,6 +18,7 @@
  * @internal
  */
 import { deserialize, serialize } from 'node:v8';
+import { describe } from '../errors.ts';
 
 const T_UNDEF = 0;
 const T_NULL = 1;
@@ -238,4 +239,35 @@ export class Decoder {
  */
 export function v8Serialize(value: unknown): Buffer {
   return serialize(value);
+}
+
+/**
+ * What is wrong with a transfer list, or null when nothing this cheap check
+ * can see is (postMessage judges the rest: plain objects, duplicates).
+ * Caught here: non-objects; typed arrays and DataViews (not transferable
+ * themselves: their `.buffer` is); SharedArrayBuffers (shared, never
+ * transferred); detached ArrayBuffers, which `postMessage` accepts but the
+ * receiver then fails on with "Unable to deserialize cloned data" (Node 20
+ * has no `ArrayBuffer.prototype.detached`: a detached buffer has byteLength
+ * 0 and refuses a view, tried only for empty buffers).
+ * @internal
+ */
+export function transferListProblem(list: readonly unknown[]): string | null {
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (item instanceof ArrayBuffer) {
+      if (item.byteLength === 0) {
+        try {
+          new Uint8Array(item);
+        } catch {
+          return `transferList[${i}] is a detached ArrayBuffer (already transferred); a buffer can be transferred once`;
+        }
+      }
+      continue;
+    }
+    if (typeof item !== 'object' || item === null) return `transferList[${i}] (${describe(item)}) must be a transferable object (an ArrayBuffer, a MessagePort)`;
+    if (ArrayBuffer.isView(item)) return `transferList[${i}] is a ${item.constructor.name}, which is not transferable itself; list its .buffer`;
+    if (item instanceof SharedArrayBuffer) return `transferList[${i}] is a SharedArrayBuffer, which is shared, never transferred; pass it in the arguments only`;
+  }
+  return null;
 }

@@ -9,6 +9,9 @@ import type { MessagePort, TransferListItem, Worker } from 'node:worker_threads'
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { ChannelReader, ChannelWriter } from './pool-channel.ts';
 import { Decoder, Encoder } from './pool-codec.ts';
+import { planCorePlacement, type PlacementPolicy } from './core-placement.ts';
+import { readCpuTopology } from './cpu-topology.ts';
+import type { ThreadSpec } from './thread-pool-types.ts';
 
 /** Tasks that can be in flight (sent to threads) at once; more wait in the pool's queue. */
 export const MAX_SLOTS = 1 << 15;
@@ -26,6 +29,12 @@ export class Task {
   slot = -1;
   thread: PoolThread | null = null;
   settled = false;
+  /**
+   * Its `transferList` was posted to `thread`: the buffers now live there,
+   * so the task can no longer be sent anywhere else (it is handed only to an
+   * idle thread, never sent ahead or moved).
+   */
+  transferred = false;
   submitAt = 0;
   timer: NodeJS.Timeout | null = null;
   onAbort: (() => void) | null = null;
@@ -35,6 +44,7 @@ export class Task {
     readonly name: string,
     readonly url: string,
     readonly args: readonly unknown[],
+    /** Undefined when the caller gave none or an empty one. */
     readonly transferList: readonly TransferListItem[] | undefined,
     readonly signal: AbortSignal | undefined,
     readonly timeoutMs: number,
@@ -153,21 +163,44 @@ export function toUrl(component: string, param: string, file: unknown): string {
   return url.href;
 }
 
-/** Checks an integer option; returns it. */
-export function checkCount(component: string, param: string, v: unknown, min: number, max: number, allowInfinity = false): number {
-  if (allowInfinity && v === Infinity) return v;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw new OutOfRangeError(`${component} ${param} (${describe(v)}) must be an integer from ${min} to ${max}${allowInfinity ? ' or Infinity' : ''}`);
+/** The named rejection handlers. */
+export const REJECTION_HANDLERS: readonly string[] = ['abort', 'caller-runs', 'discard', 'discard-oldest'];
+
+/** Largest `resultSpinUs`: one second of busy-waiting per tick is already far past useful. */
+export const MAX_SPIN_US = 1_000_000;
+
+/** Rule of `taskTimeoutMs` and `run`'s `timeoutMs`: 0 is refused (it would time out every task); Infinity means none. */
+export const TASK_TIMEOUT_RULE = {
+  min: 0,
+  minExclusive: true,
+  allowInfinity: true,
+  note: '(Infinity: no timeout; 0 is refused); Node timers cannot wait longer than 2^31 - 1 ms',
+} as const;
+
+/**
+ * Checks what a `threadFactory` returned (undefined or a plain object of
+ * worker options; the Worker constructor checks the fields themselves).
+ */
+export function checkThreadSpec(component: string, spec: unknown): ThreadSpec {
+  if (spec === undefined) return {};
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new InvalidArgumentError(`${component} threadFactory must return an object of worker options or undefined, got ${describe(spec)}`);
   }
-  return v;
+  return spec as ThreadSpec;
 }
 
-/** Checks a duration option in ms; returns it. */
-export function checkMs(component: string, param: string, v: unknown, allowInfinity: boolean): number {
-  if (typeof v !== 'number' || Number.isNaN(v) || v < 0 || (!allowInfinity && !Number.isFinite(v))) {
-    throw new OutOfRangeError(`${component} ${param} (${describe(v)}) must be a number of ms >= 0${allowInfinity ? ' (Infinity: none)' : ''}`);
+/**
+ * The CPU lists for `threads` threads under `policy` (planCorePlacement on
+ * this machine's topology); its argument errors are re-thrown naming the pool.
+ */
+export function placeThreads(component: string, threads: number, policy: PlacementPolicy): number[][] {
+  try {
+    return planCorePlacement(readCpuTopology(), threads, policy);
+  } catch (e) {
+    if (e instanceof OutOfRangeError) throw new OutOfRangeError(`${component} affinity: ${e.message}`);
+    if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`${component} affinity: ${e.message}`);
+    throw e;
   }
-  return v;
 }
 
 /** Built-in error classes a worker's error is rebuilt as, by name. */

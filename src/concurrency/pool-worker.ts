@@ -4,10 +4,11 @@
  * Loop: read task frames from the request ring, claim each task with a CAS
  * on its slot (QUEUED -> RUNNING; a task the pool took back is answered
  * SKIPPED), run it, write the result frame into the response ring. Results
- * are published in batches: when the request ring is momentarily empty,
- * every 32 results, or after any task that ran for more than 50 µs (so a
- * slow task's caller never waits on a batch). After publishing, the pool's
- * thread is notified only if it said it is asleep.
+ * are published before the next task starts and whenever the request ring
+ * is momentarily empty: a task that never returns (a loop, `process.exit`,
+ * an abort it ignores) cannot hold back or take down results already
+ * produced. After publishing, the pool's thread is notified only if it said
+ * it is asleep (so a stream of results costs one wake-up, not one each).
  *
  * Idle: spin briefly (a pool that streams tasks keeps the thread hot), then
  * sleep in `Atomics.wait` on the request ring's TAIL in slices of 200 ms,
@@ -19,7 +20,7 @@
 import { parentPort, receiveMessageOnPort, workerData, type TransferListItem } from 'node:worker_threads';
 import { serialize } from 'node:v8';
 import { ChannelReader, ChannelWriter, I_TAIL } from './pool-channel.ts';
-import { Decoder, Encoder, NO_SPACE } from './pool-codec.ts';
+import { Decoder, Encoder, NO_SPACE, transferListProblem } from './pool-codec.ts';
 import {
   K_DEFINE,
   K_TASK,
@@ -47,8 +48,6 @@ import { pinCurrentThread } from './affinity.ts';
 /** How long an idle thread spins before it sleeps, ms: a futex wake-up costs tens of µs, so a peer that is merely a little behind is caught by the spin. */
 const SPIN_MS = 0.05;
 const SLEEP_SLICE_MS = 200;
-const PUBLISH_EVERY = 32;
-const SLOW_TASK_MS = 0.05;
 
 const data = workerData as PoolWorkerData;
 const port = data.dataPort;
@@ -167,6 +166,10 @@ function sendValue(kindInline: number, kindPort: number, flags: number, slot: nu
     }
   }
   try {
+    if (transfer !== null) {
+      const problem = transferListProblem(transfer);
+      if (problem !== null) throw new TypeError(problem);
+    }
     port.postMessage(value, transfer === null ? undefined : [...transfer]);
   } catch (e) {
     writer.cancel();
@@ -231,17 +234,33 @@ function runTask(off: number, kind: number): void {
     sendSkipped(slot, id);
     return;
   }
-  let args: unknown[];
+  let args: unknown[] | null = null;
+  let receiveError: unknown = null;
   if (kind === K_TASK) {
     dec.pos = off + TASK_HEADER;
     args = dec.value() as unknown[];
   } else {
-    args = (receiveMessageOnPort(port)?.message as { args: unknown[] }).args;
+    // The pool refuses detached buffers before posting, so this should not
+    // throw; if it does, the task fails with the reason instead of the thread.
+    try {
+      args = (receiveMessageOnPort(port)?.message as { args: unknown[] } | undefined)?.args ?? null;
+      if (args === null) receiveError = new Error('its arguments were not on the data port');
+    } catch (e) {
+      receiveError = e;
+    }
   }
   reader.consume();
   headDirty = true;
   const started = performance.now();
   starts[slot] = timeOrigin + started;
+  if (args === null) {
+    sendError(slot, id, 0, new TypeError(`task arguments could not be received: ${(receiveError as Error)?.message ?? String(receiveError)}`));
+    return;
+  }
+  // Results of earlier tasks become visible before this one runs: it may
+  // never return (a loop, process.exit, a task that ignores its abort), and
+  // what is already done must not wait for it nor die with it.
+  if (writer.unpublished !== 0) flush();
   const fn = fns[fnId];
   if (typeof fn !== 'function') {
     sendError(slot, id, 0, { name: 'TaskNotFoundError', message: fn ?? `function #${fnId} was never defined` }, RF_NOT_FOUND);
@@ -274,7 +293,6 @@ function runTask(off: number, kind: number): void {
   ctx.finish();
   const runMs = performance.now() - started;
   sendValue(R_OK, R_OK_PORT, 0, slot, id, runMs, result);
-  if (runMs > SLOW_TASK_MS || writer.unpublished >= PUBLISH_EVERY) flush();
 }
 
 function define(fnId: number, url: string, name: string, mod: Record<string, unknown>): void {

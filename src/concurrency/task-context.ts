@@ -10,6 +10,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { InvalidArgumentError, describe } from '../errors.ts';
 import { TRANSFER_BRAND } from './pool-protocol.ts';
+import { transferListProblem } from './pool-codec.ts';
 
 /**
  * A running task's view of its cancellation, bound as `this`.
@@ -54,6 +55,8 @@ export interface TransferResult<T> {
  */
 export function transferResult<T>(value: T, transferList: readonly TransferListItem[]): T {
   if (!Array.isArray(transferList)) throw new InvalidArgumentError(`transferResult transferList must be an array, got ${describe(transferList)}`);
+  const problem = transferListProblem(transferList);
+  if (problem !== null) throw new InvalidArgumentError(`transferResult ${problem}`);
   const wrapped: TransferResult<T> = { [TRANSFER_BRAND]: true, value, transferList };
   return wrapped as unknown as T;
 }

@@ -68,7 +68,7 @@ export interface ThreadPoolOptions {
   maxThreads?: number;
   /** Most tasks waiting (in the pool's queue or sent ahead to a busy thread). Default `Infinity`. 0 means hand-off only. */
   queueSize?: number;
-  /** An idle thread above core retires after this many ms. Default 60 000. */
+  /** An idle thread above core retires after this many ms (0 to 2^31 - 1, or Infinity: never). Default 60 000. */
   keepAliveMs?: number;
   /** Let core threads retire after `keepAliveMs` idle too. Default false. */
   allowCoreThreadTimeout?: boolean;
@@ -80,9 +80,13 @@ export interface ThreadPoolOptions {
   threadFactory?: (info: ThreadInfo) => ThreadSpec;
   /** Start all core threads now instead of on the first submissions. Default false. */
   prestart?: boolean;
-  /** Default per-task timeout, ms from the start of execution. Default `Infinity`. */
+  /**
+   * Default per-task timeout, ms from the start of execution: more than 0, at
+   * most 2^31 - 1, or `Infinity` (default) for none. 0 is refused (it would
+   * time out every task).
+   */
   taskTimeoutMs?: number;
-  /** How long an aborted or timed-out task may keep running before its thread is replaced, ms. Default 1000. */
+  /** How long an aborted or timed-out task may keep running before its thread is replaced, ms (0 to 2^31 - 1). Default 1000. */
   abortGraceMs?: number;
   /** Pin each thread to CPUs (`'spread'`, `'compact'`, `'numa'` or explicit lists; see planCorePlacement). Default: no pinning. */
   affinity?: PlacementPolicy;
@@ -93,7 +97,7 @@ export interface ThreadPoolOptions {
    * sending tasks, µs, when only a few short tasks are in flight (their
    * measured run time at most half of this). Saves the event-loop wake-up
    * (several µs) on a round trip; blocks the event loop for at most this
-   * long per tick. 0 never spins. Default 20.
+   * long per tick. 0 never spins; at most 1 000 000 (one second). Default 20.
    */
   resultSpinUs?: number;
   /** Name used in error messages and stats. Default `'ThreadPool'`. */
@@ -108,7 +112,7 @@ export interface RunOptions {
   transferList?: readonly TransferListItem[];
   /** Cancels the task: a queued one is removed, a running one is told (and replaced after `abortGraceMs`). */
   signal?: AbortSignal;
-  /** Timeout in ms from the start of execution (overrides `taskTimeoutMs`). */
+  /** Timeout in ms from the start of execution (overrides `taskTimeoutMs`; same rule: > 0 and <= 2^31 - 1, or Infinity). */
   timeoutMs?: number;
 }
 
@@ -122,17 +126,23 @@ export interface ThreadPoolStats {
   idle: number;
   /** Tasks waiting: in the pool's queue or sent ahead to a busy thread. */
   queued: number;
-  /** Tasks that returned a value. */
+  /**
+   * Tasks submitted: every `run` call whose arguments were valid. Each ends
+   * in exactly one of `completed`, `failed`, `rejected` or `discarded`, so
+   * once nothing is pending, `submitted === completed + failed + rejected + discarded`.
+   */
+  submitted: number;
+  /** Tasks that returned a value (on a thread, on the caller with 'caller-runs', or from a rejection-handler function). */
   completed: number;
-  /** Tasks that threw, crashed, timed out or were aborted. */
+  /** Tasks that threw, crashed, timed out or were aborted (also before they were submitted: an already-aborted signal), had arguments that could not be sent, or were cut off by `close({ force: true })`. */
   failed: number;
-  /** Tasks refused by the rejection handler ('abort' or 'discard' of the new task). */
+  /** Tasks refused when submitted: the 'abort' rejection handler (`TaskRejectedError`) or a closed pool (`ClosedError`). */
   rejected: number;
-  /** Tasks settled with TaskDiscardedError. */
+  /** Tasks settled with `TaskDiscardedError` ('discard' of the new task, 'discard-oldest' of the oldest waiting one). */
   discarded: number;
-  /** Tasks settled by a timeout. */
+  /** Of `failed`: settled by a timeout. */
   timedOut: number;
-  /** Tasks settled by their AbortSignal. */
+  /** Of `failed`: settled by their AbortSignal. */
   aborted: number;
   /** Threads that died unexpectedly (and were replaced). */
   crashes: number;

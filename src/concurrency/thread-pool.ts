@@ -27,21 +27,32 @@
  * queued (they are limited by `queueSize` too), and when a thread goes idle
  * the pool takes not-yet-started tasks back from a busy one (a CAS on the
  * task's slot decides who gets it), so a long task does not hold up the
- * ones behind it.
+ * ones behind it. A task with a `transferList` is the exception: once
+ * posted, its buffers belong to that thread and cannot follow it anywhere
+ * else (re-posting a detached buffer is what made workers die with "Unable
+ * to deserialize cloned data"), so it is handed only to an idle thread and
+ * is never sent ahead or moved.
  *
- * Faults. A worker that dies fails only the tasks it had started (with
- * `WorkerCrashedError`); tasks it had not started are run elsewhere, and a
- * replacement thread is started. Abort and timeout settle the caller's
- * promise at once; a task that had started sees `this.aborted` /
- * `this.signal`, and if it has not finished `abortGraceMs` later its thread
- * is terminated and replaced.
+ * Faults. A worker publishes every finished task's result before it starts
+ * the next task, so a worker that dies (or is terminated after a timeout or
+ * an ignored abort) fails only the tasks it had started (with
+ * `WorkerCrashedError`); results it had produced are delivered, tasks it had
+ * not started are run elsewhere, and a replacement thread is started. Abort
+ * and timeout settle the caller's promise at once; a task that had started
+ * sees `this.aborted` / `this.signal`, and if it has not finished
+ * `abortGraceMs` later its thread is terminated and replaced. A thread that
+ * dies before it is ever ready fails the waiting tasks with
+ * `WorkerStartError` instead of being restarted in a loop.
+ *
+ * Accounting. Every `run` call with valid arguments counts in `submitted`
+ * and ends in exactly one of `completed`, `failed`, `rejected`, `discarded`.
  */
 import { availableParallelism } from 'node:os';
-import { MessageChannel, receiveMessageOnPort, type TransferListItem } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type TransferListItem, type Worker } from 'node:worker_threads';
 import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { Histogram } from '../metrics/histogram.ts';
 import { createChannelBuffer } from './pool-channel.ts';
-import { NO_SPACE, v8Serialize } from './pool-codec.ts';
+import { NO_SPACE, transferListProblem, v8Serialize } from './pool-codec.ts';
 import {
   CONTROL_WORDS,
   C_MAIN_SLEEPING,
@@ -70,11 +81,27 @@ import {
 } from './pool-protocol.ts';
 import { runtimeUrl, spawnWorker } from './spawn-worker.ts';
 import { TaskDiscardedError, TaskNotFoundError, TaskRejectedError, TaskTimeoutError, WorkerCrashedError, WorkerStartError } from './errors.ts';
-import { readCpuTopology } from './cpu-topology.ts';
-import { planCorePlacement } from './core-placement.ts';
 import type { TaskContext } from './task-context.ts';
+import { MAX_TIMER_MS, checkFunction, checkNumber, checkOneOf, checkOptions, checkTimerMs, optionalBoolean, optionalNumber, optionalSignal, optionalTimerMs } from '../validate.ts';
 
-import { EWMA, MAX_PREFETCH, MAX_SLOTS, MAX_THREADS, PoolThread, Task, TaskQueue, atomicsWaitAsync, checkCount, checkMs, noop, rebuildError, toUrl } from './pool-parts.ts';
+import {
+  EWMA,
+  MAX_PREFETCH,
+  MAX_SLOTS,
+  MAX_SPIN_US,
+  MAX_THREADS,
+  PoolThread,
+  REJECTION_HANDLERS,
+  TASK_TIMEOUT_RULE,
+  Task,
+  TaskQueue,
+  atomicsWaitAsync,
+  checkThreadSpec,
+  noop,
+  placeThreads,
+  rebuildError,
+  toUrl,
+} from './pool-parts.ts';
 import type { RunOptions, ThreadInfo, ThreadPoolOptions, ThreadPoolStats, ThreadSpec, RejectionHandler } from './thread-pool-types.ts';
 
 export type { RejectedTask, RejectionHandler, RunOptions, ThreadInfo, ThreadPoolOptions, ThreadPoolStats, ThreadSpec } from './thread-pool-types.ts';
@@ -93,6 +120,9 @@ export type { RejectedTask, RejectionHandler, RunOptions, ThreadInfo, ThreadPool
 export class ThreadPool {
   /** The pool's name (error messages, stats). */
   readonly name: string;
+  /** How errors name the pool: `ThreadPool`, or `ThreadPool "name"` for a custom name. */
+  private readonly label: string;
+  private readonly prestartAll: boolean;
   private readonly url: string;
   private readonly core: number;
   private readonly max: number;
@@ -101,7 +131,7 @@ export class ThreadPool {
   private readonly allowCoreTimeout: boolean;
   private readonly eager: boolean;
   private readonly handler: RejectionHandler;
-  private readonly factory: ((info: ThreadInfo) => ThreadSpec) | undefined;
+  private readonly factory: ((info: ThreadInfo) => unknown) | undefined;
   private readonly defaultTimeout: number;
   private readonly graceMs: number;
   private readonly fixedPrefetch: number;
@@ -140,51 +170,62 @@ export class ThreadPool {
   private sweepTimer: NodeJS.Timeout | null = null;
   private readonly waitHist = new Histogram({ name: 'wait_ms', lowestDiscernibleValue: 0.001, highestTrackableValue: 3.6e6, significantDigits: 2 });
   private readonly runHist = new Histogram({ name: 'run_ms', lowestDiscernibleValue: 0.001, highestTrackableValue: 3.6e6, significantDigits: 2 });
-  private readonly counts = { completed: 0, failed: 0, rejected: 0, discarded: 0, timedOut: 0, aborted: 0, crashes: 0, started: 0 };
+  private readonly counts = { submitted: 0, completed: 0, failed: 0, rejected: 0, discarded: 0, timedOut: 0, aborted: 0, crashes: 0, started: 0 };
+  /** Why the last thread could not even be created (threadFactory threw or returned bad options), for the callers that asked for it. */
+  private spawnError: WorkerStartError | null = null;
   private readonly callerModules = new Map<string, Promise<Record<string, unknown>>>();
 
-  private readonly flushBound = (): void => this.flush();
-  private readonly wakeBound = (): void => this.onWake();
-  private readonly sweepBound = (): void => this.sweep();
+  private readonly flushBound = (): void => this._flush();
+  private readonly wakeBound = (): void => this._onWake();
+  private readonly sweepBound = (): void => this._sweep();
 
   constructor(options: ThreadPoolOptions) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`ThreadPool options must be an object with at least { filename }, got ${describe(options)}`);
     }
     const name = options.name ?? 'ThreadPool';
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError(`ThreadPool name must be a non-empty string, got ${describe(name)}`);
     this.name = name;
-    this.url = toUrl(name, 'filename', options.filename);
+    // Every message names the class; a custom name is added, quoted.
+    const c = (this.label = name === 'ThreadPool' ? name : `ThreadPool ${JSON.stringify(name)}`);
+    this.url = toUrl(c, 'filename', options.filename);
     this.checkedUrls.add(this.url);
-    this.core = checkCount(name, 'coreThreads', options.coreThreads ?? Math.max(1, availableParallelism()), 0, MAX_THREADS);
-    this.max = checkCount(name, 'maxThreads', options.maxThreads ?? Math.max(1, this.core), 1, MAX_THREADS);
-    if (this.max < this.core) throw new OutOfRangeError(`${name} maxThreads (${this.max}) must be >= coreThreads (${this.core})`);
-    this.queueSize = checkCount(name, 'queueSize', options.queueSize ?? Infinity, 0, 2 ** 31, true);
-    this.keepAliveMs = checkMs(name, 'keepAliveMs', options.keepAliveMs ?? 60_000, true);
-    this.allowCoreTimeout = options.allowCoreThreadTimeout ?? false;
-    if (typeof this.allowCoreTimeout !== 'boolean') throw new InvalidArgumentError(`${name} allowCoreThreadTimeout must be a boolean, got ${describe(this.allowCoreTimeout)}`);
-    const growth = options.growth ?? 'eager';
-    if (growth !== 'eager' && growth !== 'queue-full') throw new InvalidArgumentError(`${name} growth must be 'eager' or 'queue-full', got ${describe(growth)}`);
-    this.eager = growth === 'eager';
+    this.core = optionalNumber(c, 'coreThreads', options.coreThreads, Math.min(MAX_THREADS, Math.max(1, availableParallelism())), { integer: true, min: 0, max: MAX_THREADS });
+    this.max = optionalNumber(c, 'maxThreads', options.maxThreads, Math.max(1, this.core), { integer: true, min: 1, max: MAX_THREADS });
+    if (this.max < this.core) throw new OutOfRangeError(`${c} maxThreads (${this.max}) must be >= coreThreads (${this.core})`);
+    this.queueSize = optionalNumber(c, 'queueSize', options.queueSize, Infinity, { integer: true, min: 0, max: 2 ** 31, allowInfinity: true });
+    this.keepAliveMs = optionalTimerMs(c, 'keepAliveMs', options.keepAliveMs, 60_000, { allowInfinity: true });
+    this.allowCoreTimeout = optionalBoolean(c, 'allowCoreThreadTimeout', options.allowCoreThreadTimeout, false);
+    this.eager = (options.growth === undefined ? 'eager' : checkOneOf(c, 'growth', options.growth, ['eager', 'queue-full'] as const)) === 'eager';
     const handler = options.rejectionHandler ?? 'abort';
-    if (typeof handler !== 'function' && !['abort', 'caller-runs', 'discard', 'discard-oldest'].includes(handler)) {
-      throw new InvalidArgumentError(`${name} rejectionHandler must be 'abort', 'caller-runs', 'discard', 'discard-oldest' or a function, got ${describe(handler)}`);
+    if (typeof handler !== 'function' && !REJECTION_HANDLERS.includes(handler as string)) {
+      throw new InvalidArgumentError(`${c} rejectionHandler must be 'abort', 'caller-runs', 'discard', 'discard-oldest' or a function, got ${describe(handler)}`);
     }
     this.handler = handler;
-    if (options.threadFactory !== undefined && typeof options.threadFactory !== 'function') {
-      throw new InvalidArgumentError(`${name} threadFactory must be a function returning worker options, got ${describe(options.threadFactory)}`);
-    }
-    this.factory = options.threadFactory;
-    this.defaultTimeout = checkMs(name, 'taskTimeoutMs', options.taskTimeoutMs ?? Infinity, true);
-    this.graceMs = checkMs(name, 'abortGraceMs', options.abortGraceMs ?? 1000, false);
+    this.factory = options.threadFactory === undefined ? undefined : checkFunction<(info: ThreadInfo) => unknown>(c, 'threadFactory', options.threadFactory);
+    this.prestartAll = optionalBoolean(c, 'prestart', options.prestart, false);
+    this.defaultTimeout = optionalTimerMs(c, 'taskTimeoutMs', options.taskTimeoutMs, Infinity, TASK_TIMEOUT_RULE);
+    this.graceMs = optionalTimerMs(c, 'abortGraceMs', options.abortGraceMs, 1000);
     const prefetch = options.prefetch ?? 'auto';
-    this.fixedPrefetch = prefetch === 'auto' ? 0 : checkCount(name, 'prefetch', prefetch, 1, MAX_PREFETCH);
-    this.spinMs = checkMs(name, 'resultSpinUs', options.resultSpinUs ?? 20, false) / 1000;
-    this.placement = options.affinity === undefined ? null : planCorePlacement(readCpuTopology(), this.max, options.affinity);
+    if (typeof prefetch !== 'number' && prefetch !== 'auto') throw new InvalidArgumentError(`${c} prefetch must be 'auto' or an integer from 1 to ${MAX_PREFETCH}, got ${describe(prefetch)}`);
+    this.fixedPrefetch = prefetch === 'auto' ? 0 : checkNumber(c, 'prefetch', prefetch, { integer: true, min: 1, max: MAX_PREFETCH });
+    this.spinMs = optionalNumber(c, 'resultSpinUs', options.resultSpinUs, 20, { min: 0, max: MAX_SPIN_US }) / 1000;
+    this.placement = options.affinity === undefined ? null : placeThreads(c, this.max, options.affinity);
     for (let i = 0; i < MAX_SLOTS; i++) this.freeSlots[i] = MAX_SLOTS - 1 - i;
     this.keepAlive = setInterval(noop, 2 ** 30);
     this.keepAlive.unref();
-    if (options.prestart === true) while (this.threads.length < this.core) this.startThread();
+    if (this.prestartAll) {
+      while (this.threads.length < this.core) {
+        if (this._startThread() !== null) continue;
+        // A pool whose threads cannot be made is not returned half-built.
+        clearInterval(this.keepAlive);
+        for (const t of this.threads) {
+          t.retiring = true;
+          void t.worker.terminate();
+        }
+        throw this.spawnError;
+      }
+    }
   }
 
   // ---------------------------------------------------------------- public API
@@ -196,11 +237,12 @@ export class ThreadPool {
    * @example const hash = await pool.run('sha256', [buffer], { transferList: [buffer.buffer], timeoutMs: 1000 })
    */
   run<R = unknown>(name: string, args: readonly unknown[] = [], options?: RunOptions): Promise<R> {
+    const c = this.label;
     if (typeof name !== 'string' || name.length === 0) {
-      return Promise.reject(new InvalidArgumentError(`${this.name} run name must be a non-empty export name, got ${describe(name)}`));
+      return Promise.reject(new InvalidArgumentError(`${c} run name must be a non-empty export name, got ${describe(name)}`));
     }
     if (!Array.isArray(args)) {
-      return Promise.reject(new InvalidArgumentError(`${this.name} run args must be an array of arguments, got ${describe(args)}`));
+      return Promise.reject(new InvalidArgumentError(`${c} run args must be an array of arguments, got ${describe(args)}`));
     }
     let url = this.url;
     let transferList: readonly TransferListItem[] | undefined;
@@ -208,36 +250,53 @@ export class ThreadPool {
     let timeoutMs = this.defaultTimeout;
     if (options !== undefined) {
       try {
-        if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`${this.name} run options must be an object, got ${describe(options)}`);
-        if (options.filename !== undefined) url = this.checkUrl(options.filename);
+        if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+          throw new InvalidArgumentError(`${c} run options must be an object when given, got ${describe(options)}`);
+        }
+        if (options.filename !== undefined) url = this._checkUrl(options.filename);
         if (options.transferList !== undefined) {
-          if (!Array.isArray(options.transferList)) throw new InvalidArgumentError(`${this.name} run transferList must be an array, got ${describe(options.transferList)}`);
-          transferList = options.transferList;
+          const list = options.transferList;
+          if (!Array.isArray(list)) throw new InvalidArgumentError(`${c} run transferList must be an array, got ${describe(list)}`);
+          const problem = transferListProblem(list);
+          if (problem !== null) throw new InvalidArgumentError(`${c} run ${problem}`);
+          if (list.length > 0) transferList = list;
         }
-        if (options.signal !== undefined) {
-          if (!(options.signal instanceof AbortSignal)) throw new InvalidArgumentError(`${this.name} run signal must be an AbortSignal, got ${describe(options.signal)}`);
-          signal = options.signal;
-        }
-        if (options.timeoutMs !== undefined) timeoutMs = checkMs(this.name, 'run timeoutMs', options.timeoutMs, true);
+        signal = optionalSignal(c, 'run signal', options.signal);
+        if (options.timeoutMs !== undefined) timeoutMs = checkTimerMs(c, 'run timeoutMs', options.timeoutMs, TASK_TIMEOUT_RULE);
       } catch (e) {
         return Promise.reject(e);
       }
     }
-    if (this.closed) return Promise.reject(new ClosedError(this.name));
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    let fnId: number;
+    try {
+      fnId = this._fnId(url, name);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    // From here on the task is submitted: it ends in exactly one terminal counter.
+    this.counts.submitted++;
+    if (this.closed) {
+      this.counts.rejected++;
+      return Promise.reject(new ClosedError(c));
+    }
+    if (signal?.aborted) {
+      this.counts.failed++;
+      this.counts.aborted++;
+      return Promise.reject(signal.reason);
+    }
     const task = new Task(name, url, args, transferList, signal, timeoutMs);
     task.id = this.nextTaskId = (this.nextTaskId + 1) >>> 0 || 1;
-    task.fnId = this.fnId(url, name);
+    task.fnId = fnId;
     task.submitAt = performance.timeOrigin + performance.now();
     const promise = new Promise<R>((resolve, reject) => {
       task.resolve = resolve as (v: unknown) => void;
       task.reject = reject;
     });
     if (signal !== undefined) {
-      task.onAbort = () => this.giveUp(task, signal.reason, 'aborted');
+      task.onAbort = () => this._giveUp(task, signal.reason, 'aborted');
       signal.addEventListener('abort', task.onAbort, { once: true });
     }
-    this.submit(task);
+    this._submit(task);
     return promise;
   }
 
@@ -247,18 +306,18 @@ export class ThreadPool {
    * @example await pool.prestartCoreThreads()
    */
   async prestartCoreThreads(): Promise<void> {
-    if (this.closed) throw new ClosedError(this.name);
-    while (this.threads.length < this.core) this.startThread();
+    if (this.closed) throw new ClosedError(this.label);
+    while (this.threads.length < this.core) if (this._startThread() === null) throw this.spawnError;
     // The threads are unref'd: hold the event loop open while the caller waits for them.
     const hold = setInterval(noop, 2 ** 30);
     try {
-      await this.allReady();
+      await this._allReady();
     } finally {
       clearInterval(hold);
     }
   }
 
-  private allReady(): Promise<unknown> {
+  private _allReady(): Promise<unknown> {
     return Promise.all(
       this.threads.map(
         (t) =>
@@ -266,9 +325,9 @@ export class ThreadPool {
             if (t.ready) return resolve();
             const onMessage = (m: WorkerToPool): void => {
               if (m.type === 'ready') done(null);
-              else done(new WorkerStartError(this.name, t.index, rebuildError(m)));
+              else done(new WorkerStartError(this.label, t.index, rebuildError(m)));
             };
-            const onExit = (): void => done(t.bootError ?? new WorkerStartError(this.name, t.index, t.lastError ?? new Error('exited during start')));
+            const onExit = (): void => done(t.bootError ?? new WorkerStartError(this.label, t.index, t.lastError ?? new Error('exited during start')));
             const done = (e: Error | null): void => {
               t.worker.off('message', onMessage);
               t.worker.off('exit', onExit);
@@ -300,6 +359,7 @@ export class ThreadPool {
       active,
       idle: live - active,
       queued: this.queue.size + this.waitingAhead,
+      submitted: c.submitted,
       completed: c.completed,
       failed: c.failed,
       rejected: c.rejected,
@@ -320,15 +380,20 @@ export class ThreadPool {
    * threads are terminated at once. Resolves when every thread has exited.
    * @example await pool.close()
    */
-  close(options: { force?: boolean } = {}): Promise<void> {
-    const force = options?.force === true;
+  close(options?: { force?: boolean }): Promise<void> {
+    let force: boolean;
+    try {
+      force = optionalBoolean(this.label, 'close force', checkOptions(this.label, 'close options', options).force, false);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (this.closePromise !== null && !(force && !this.forced)) return this.closePromise;
     this.closed = true;
     if (force) {
       this.forced = true;
-      const err = new ClosedError(this.name);
-      for (const task of this.queue.drain()) this.settle(task, false, err, 'failed');
-      for (const t of this.threads) for (const task of t.inflight) this.settle(task, false, err, 'failed');
+      const err = new ClosedError(this.label);
+      for (const task of this.queue.drain()) this._settle(task, false, err, 'failed');
+      for (const t of this.threads) for (const task of t.inflight) this._settle(task, false, err, 'failed');
     }
     const drained = new Promise<void>((resolve) => {
       if (this.outstandingTotal === 0 && this.queue.size === 0) resolve();
@@ -353,58 +418,71 @@ export class ThreadPool {
 
   // ---------------------------------------------------------------- submission
 
-  private checkUrl(file: string | URL): string {
+  private _checkUrl(file: string | URL): string {
     const href = file instanceof URL ? file.href : file;
     if (typeof href === 'string' && this.checkedUrls.has(href)) return href;
-    const url = toUrl(this.name, 'run filename', file);
+    const url = toUrl(this.label, 'run filename', file);
     this.checkedUrls.add(url);
     return url;
   }
 
-  private fnId(url: string, name: string): number {
+  private _fnId(url: string, name: string): number {
     const key = url === this.url ? name : `${url}#${name}`;
     let id = this.fnIds.get(key);
     if (id === undefined) {
       id = this.fnDefs.length;
-      if (id > 0xffff) throw new OutOfRangeError(`${this.name} supports at most 65536 distinct task functions`);
+      if (id > 0xffff) throw new OutOfRangeError(`${this.label} supports at most 65536 distinct task functions`);
       this.fnDefs.push({ url, name });
       this.fnIds.set(key, id);
     }
     return id;
   }
 
-  private get prefetch(): number {
+  private get _prefetch(): number {
     if (this.fixedPrefetch > 0) return this.fixedPrefetch;
     const d = Math.floor(400 / this.avgRunUs);
     return d < 1 ? 1 : d > MAX_PREFETCH ? MAX_PREFETCH : d;
   }
 
-  private submit(task: Task): void {
-    this.markBusy();
+  private _submit(task: Task): void {
+    this._markBusy();
     const live = this.threads.length;
     if (live < this.core) {
-      const fresh = this.startThread();
-      const idle = this.idleThread(true);
-      if (this.dispatch(idle ?? fresh, task)) return;
+      const fresh = this._startThread();
+      const idle = this._idleThread(true) ?? fresh;
+      if (idle !== null && this._dispatch(idle, task)) return;
+      if (this.threads.length === 0) return this._settle(task, false, this.spawnError, 'failed');
     } else if (this.queue.size === 0) {
-      const idle = this.idleThread(false);
-      if (idle !== null && this.dispatch(idle, task)) return;
-      if (this.eager && live < this.max && this.dispatch(this.startThread(), task)) return;
-      if (this.waitingAhead < this.queueSize) {
-        const t = this.pipelineThread();
-        if (t !== null && this.dispatch(t, task)) return;
+      const idle = this._idleThread(false);
+      if (idle !== null && this._dispatch(idle, task)) return;
+      if (this.eager && live < this.max) {
+        const fresh = this._startThread();
+        if (fresh !== null && this._dispatch(fresh, task)) return;
+      }
+      // A task with a transferList is never sent ahead: its buffers could not follow it to another thread.
+      if (this.waitingAhead < this.queueSize && task.transferList === undefined) {
+        const t = this._pipelineThread();
+        if (t !== null && this._dispatch(t, task)) return;
       }
     }
     if (this.queue.size + this.waitingAhead < this.queueSize) {
       this.queue.push(task);
+      // As in Java, a queued task always has a thread to run it, even with coreThreads 0
+      // (if none can be made, _startThread fails the queue with the reason).
+      if (this.threads.length === 0) this._startThread();
       return;
     }
-    if (this.threads.length < this.max && this.dispatch(this.startThread(), task)) return;
-    this.rejectTask(task);
+    if (this.threads.length < this.max) {
+      const fresh = this._startThread();
+      if (fresh !== null && this._dispatch(fresh, task)) return;
+    }
+    // No thread could be made and none is alive: nothing would ever run it.
+    if (this.threads.length === 0 && this.spawnError !== null) return this._settle(task, false, this.spawnError, 'failed');
+    this._rejectTask(task);
   }
 
   /** An idle live thread (ready ones first unless `readyOnly` is false and none is ready). */
-  private idleThread(readyOnly: boolean): PoolThread | null {
+  private _idleThread(readyOnly: boolean): PoolThread | null {
     let fallback: PoolThread | null = null;
     for (const t of this.threads) {
       if (t.outstanding !== 0 || t.retiring) continue;
@@ -415,17 +493,17 @@ export class ThreadPool {
   }
 
   /** The live thread with the fewest tasks in hand, if it may take one more ahead. */
-  private pipelineThread(): PoolThread | null {
+  private _pipelineThread(): PoolThread | null {
     let best: PoolThread | null = null;
     for (const t of this.threads) {
       if (t.retiring) continue;
       if (best === null || t.inflight.length < best.inflight.length) best = t;
     }
-    return best !== null && best.inflight.length < this.prefetch ? best : null;
+    return best !== null && best.inflight.length < this._prefetch ? best : null;
   }
 
   /** Encodes `task` into `t`'s request ring; false if the ring has no room now. */
-  private dispatch(t: PoolThread, task: Task): boolean {
+  private _dispatch(t: PoolThread, task: Task): boolean {
     if (this.freeCount === 0) return false;
     const w = t.writer;
     if (!t.known.has(task.fnId)) {
@@ -445,7 +523,8 @@ export class ThreadPool {
     const slot = this.freeSlots[--this.freeCount];
     let kind = K_TASK;
     let end = -1;
-    if (task.transferList === undefined || task.transferList.length === 0) {
+    const transfer = task.transferList;
+    if (transfer === undefined) {
       t.enc.end = off + MAX_INLINE;
       end = t.enc.value(task.args, off + TASK_HEADER, 0);
       if (end < 0 && end !== NO_SPACE) {
@@ -455,7 +534,7 @@ export class ThreadPool {
         } catch (e) {
           w.cancel();
           this.freeCount++;
-          this.settle(task, false, this.cloneError(task, e), 'failed');
+          this._settle(task, false, this._cloneError(task, e), 'failed');
           return true;
         }
         end = t.enc.v8Bytes(bytes, off + TASK_HEADER);
@@ -463,14 +542,26 @@ export class ThreadPool {
     }
     if (end < 0) {
       kind = K_TASK_PORT;
-      try {
-        t.port.postMessage({ args: task.args }, task.transferList as TransferListItem[] | undefined);
-      } catch (e) {
+      let refused: Error | null = null;
+      if (transfer !== undefined) {
+        // Checked again here: the same buffer may have been given to an earlier task that has moved it since run().
+        const problem = transferListProblem(transfer);
+        if (problem !== null) refused = new InvalidArgumentError(`${this.label} run of task '${task.name}': ${problem} (an earlier task may have moved it since)`);
+      }
+      if (refused === null) {
+        try {
+          t.port.postMessage({ args: task.args }, transfer as TransferListItem[] | undefined);
+        } catch (e) {
+          refused = this._cloneError(task, e);
+        }
+      }
+      if (refused !== null) {
         w.cancel();
         this.freeCount++;
-        this.settle(task, false, this.cloneError(task, e), 'failed');
+        this._settle(task, false, refused, 'failed');
         return true;
       }
+      if (transfer !== undefined) task.transferred = true;
       end = off + TASK_HEADER;
     }
     w.bytes[off] = kind;
@@ -494,49 +585,47 @@ export class ThreadPool {
         queueMicrotask(this.flushBound);
       }
     }
-    if (task.timeoutMs !== Infinity && task.timer === null) task.timer = this.timer(task, task.timeoutMs);
+    if (task.timeoutMs !== Infinity && task.timer === null) task.timer = this._timer(task, task.timeoutMs);
     return true;
   }
 
-  private cloneError(task: Task, e: unknown): Error {
+  private _cloneError(task: Task, e: unknown): Error {
     for (let i = 0; i < task.args.length; i++) {
       try {
         v8Serialize(task.args[i]);
       } catch (inner) {
-        return new InvalidArgumentError(`${this.name} run args[${i}] of task '${task.name}' could not be cloned: ${(inner as Error).message}`);
+        return new InvalidArgumentError(`${this.label} run args[${i}] of task '${task.name}' could not be cloned: ${(inner as Error).message}`);
       }
     }
-    return new InvalidArgumentError(`${this.name} run args of task '${task.name}' could not be sent: ${(e as Error).message}`);
+    return new InvalidArgumentError(`${this.label} run args of task '${task.name}' could not be sent: ${(e as Error).message}`);
   }
 
-  private rejectTask(task: Task): void {
+  private _rejectTask(task: Task): void {
     const h = this.handler;
     const where = `${this.threads.length}/${this.max} threads busy, ${this.queue.size + this.waitingAhead}/${this.queueSize} queued`;
     if (h === 'abort') {
-      this.counts.rejected++;
-      this.settle(task, false, new TaskRejectedError(this.name, task.name, where), 'none');
+      this._settle(task, false, new TaskRejectedError(this.label, task.name, where), 'rejected');
     } else if (h === 'discard') {
-      this.counts.rejected++;
-      this.settle(task, false, new TaskDiscardedError(this.name, task.name, 'discarded: the pool was saturated'), 'discarded');
+      this._settle(task, false, new TaskDiscardedError(this.label, task.name, 'discarded: the pool was saturated'), 'discarded');
     } else if (h === 'discard-oldest') {
-      const oldest = this.takeOldestWaiting();
+      const oldest = this._takeOldestWaiting();
       if (oldest === null) {
-        this.settle(task, false, new TaskDiscardedError(this.name, task.name, 'discarded: the pool was saturated and nothing was queued'), 'discarded');
+        this._settle(task, false, new TaskDiscardedError(this.label, task.name, 'discarded: the pool was saturated and nothing was queued'), 'discarded');
         return;
       }
-      this.settle(oldest, false, new TaskDiscardedError(this.name, oldest.name, 'discarded to make room for a newer task'), 'discarded');
+      this._settle(oldest, false, new TaskDiscardedError(this.label, oldest.name, 'discarded to make room for a newer task'), 'discarded');
       this.queue.push(task);
     } else {
-      const run = h === 'caller-runs' ? this.runOnCaller(task) : Promise.resolve().then(() => h({ name: task.name, args: task.args, filename: task.url }, this));
+      const run = h === 'caller-runs' ? this._runOnCaller(task) : Promise.resolve().then(() => h({ name: task.name, args: task.args, filename: task.url }, this));
       run.then(
-        (v) => this.settle(task, true, v, 'completed'),
-        (e: unknown) => this.settle(task, false, e, 'failed'),
+        (v) => this._settle(task, true, v, 'completed'),
+        (e: unknown) => this._settle(task, false, e, 'failed'),
       );
     }
   }
 
   /** Removes the oldest waiting task (pool queue first, then not-yet-started ones sent ahead). */
-  private takeOldestWaiting(): Task | null {
+  private _takeOldestWaiting(): Task | null {
     if (this.queue.size > 0) return this.queue.shift();
     let oldest: Task | null = null;
     for (const t of this.threads) {
@@ -545,18 +634,18 @@ export class ThreadPool {
         if (this.slotStates[task.slot] === S_QUEUED && (oldest === null || task.id < oldest.id)) oldest = task;
       }
     }
-    if (oldest !== null && this.takeBack(oldest)) return oldest;
+    if (oldest !== null && this._takeBack(oldest)) return oldest;
     return null;
   }
 
-  private async runOnCaller(task: Task): Promise<unknown> {
+  private async _runOnCaller(task: Task): Promise<unknown> {
     let mod = this.callerModules.get(task.url);
     if (mod === undefined) {
       mod = import(task.url) as Promise<Record<string, unknown>>;
       this.callerModules.set(task.url, mod);
     }
     const fn = (await mod)[task.name];
-    if (typeof fn !== 'function') throw new TaskNotFoundError(this.name, `task '${task.name}' is not a function exported by ${task.url}`);
+    if (typeof fn !== 'function') throw new TaskNotFoundError(this.label, `task '${task.name}' is not a function exported by ${task.url}`);
     const controller = new AbortController();
     const ctx: TaskContext = {
       get aborted() {
@@ -571,90 +660,120 @@ export class ThreadPool {
 
   // ---------------------------------------------------------------- threads
 
-  private startThread(): PoolThread {
+  /**
+   * Starts a worker thread. Returns null when it cannot even be created (the
+   * threadFactory threw or returned bad options, the Worker constructor
+   * refused them, memory ran out): `spawnError` says why, and if no thread is
+   * alive the queued tasks fail with it (nothing would ever run them).
+   */
+  private _startThread(): PoolThread | null {
     const index = this.nextThreadIndex++;
-    const request = createChannelBuffer(RING_BYTES);
-    const response = createChannelBuffer(RING_BYTES);
-    const { port1, port2 } = new MessageChannel();
-    const spec = this.factory?.({ index, pool: this.name }) ?? {};
-    const cpus = this.placement === null ? null : this.placement[index % this.placement.length];
-    const workerData: PoolWorkerData = {
-      index,
-      request,
-      response,
-      control: this.control.buffer as SharedArrayBuffer,
-      slotStates: this.slotStates.buffer as SharedArrayBuffer,
-      slotStarts: this.slotStarts.buffer as SharedArrayBuffer,
-      dataPort: port2,
-      filename: this.url,
-      cpus,
-    };
-    const worker = spawnWorker(runtimeUrl('pool-worker'), {
-      resourceLimits: spec.resourceLimits,
-      env: spec.env,
-      execArgv: spec.execArgv,
-      argv: spec.argv,
-      stdout: spec.stdout,
-      stderr: spec.stderr,
-      workerData,
-      transferList: [port2],
-    });
-    port1.unref(); // read with receiveMessageOnPort only; must not keep the process alive
-    const t = new PoolThread(index, worker, request, response, port1);
+    let t: PoolThread;
+    try {
+      const spec = this.factory === undefined ? {} : checkThreadSpec(this.label, this.factory({ index, pool: this.name }));
+      const request = createChannelBuffer(RING_BYTES);
+      const response = createChannelBuffer(RING_BYTES);
+      const { port1, port2 } = new MessageChannel();
+      const cpus = this.placement === null ? null : this.placement[index % this.placement.length];
+      const workerData: PoolWorkerData = {
+        index,
+        request,
+        response,
+        control: this.control.buffer as SharedArrayBuffer,
+        slotStates: this.slotStates.buffer as SharedArrayBuffer,
+        slotStarts: this.slotStarts.buffer as SharedArrayBuffer,
+        dataPort: port2,
+        filename: this.url,
+        cpus,
+      };
+      let worker: Worker;
+      try {
+        worker = spawnWorker(runtimeUrl('pool-worker'), {
+          resourceLimits: spec.resourceLimits,
+          env: spec.env,
+          execArgv: spec.execArgv,
+          argv: spec.argv,
+          stdout: spec.stdout,
+          stderr: spec.stderr,
+          workerData,
+          transferList: [port2],
+        });
+      } catch (e) {
+        port1.close();
+        throw e;
+      }
+      port1.unref(); // read with receiveMessageOnPort only; must not keep the process alive
+      t = new PoolThread(index, worker, request, response, port1);
+    } catch (e) {
+      this.spawnError = new WorkerStartError(this.label, index, e instanceof Error ? e : new Error(String(e)));
+      if (this.threads.length === 0) for (const task of this.queue.drain()) this._settle(task, false, this.spawnError, 'failed');
+      return null;
+    }
+    const worker = t.worker;
     t.idleSince = performance.now();
     this.threads.push(t);
     this.counts.started++;
-    worker.on('message', (m: WorkerToPool) => this.onWorkerMessage(t, m));
+    worker.on('message', (m: WorkerToPool) => this._onWorkerMessage(t, m));
     worker.on('error', (e: Error) => {
       t.lastError = e;
     });
-    worker.on('exit', (code: number) => this.onExit(t, code));
+    worker.on('exit', (code: number) => this._onExit(t, code));
     // After the listeners: adding a 'message' listener refs the worker's port again.
     worker.unref();
-    this.armSweep();
+    this._armSweep();
     return t;
   }
 
-  private onWorkerMessage(t: PoolThread, m: WorkerToPool): void {
+  private _onWorkerMessage(t: PoolThread, m: WorkerToPool): void {
     if (m.type === 'ready') {
       t.ready = true;
       t.idleSince = performance.now();
-      this.service();
+      this._service();
     } else if (m.type === 'boot-error') {
-      t.bootError = new WorkerStartError(this.name, t.index, rebuildError(m));
+      t.bootError = new WorkerStartError(this.label, t.index, rebuildError(m));
       t.retiring = true;
       void t.worker.terminate();
     }
   }
 
-  private onExit(t: PoolThread, code: number): void {
+  private _onExit(t: PoolThread, code: number): void {
     t.dead = true;
     this.leaving.delete(t);
     const at = this.threads.indexOf(t);
     if (at >= 0) this.threads.splice(at, 1);
-    // Results it published before it died are real results.
-    this.drainThread(t);
+    // Results it published before it died are real results (a worker publishes before it starts each task).
+    this._drainThread(t);
+    // A thread that died before it was ever ready (its module called process.exit, a start-up
+    // crash under resourceLimits): every thread would die the same way, so do not restart in a loop.
+    if (!t.ready && !t.retiring && t.bootError === null) {
+      t.bootError = new WorkerStartError(this.label, t.index, t.lastError ?? new Error(`the thread exited with code ${code} before it was ready`));
+    }
     // Retired (keep-alive, close) as opposed to crashed or killed after an abort or timeout.
     const retired = t.retiring && t.terminateReason === null && t.bootError === null;
     let err: Error;
+    const why = t.terminateReason ?? (t.lastError !== null ? `${t.lastError.name}: ${t.lastError.message}` : `exit code ${code}`);
     if (t.bootError !== null) err = t.bootError;
     else {
-      const why = t.terminateReason ?? (t.lastError !== null ? `${t.lastError.name}: ${t.lastError.message}` : `exit code ${code}`);
-      err = new WorkerCrashedError(this.name, t.index, code, why, t.lastError ?? undefined);
+      err = new WorkerCrashedError(this.label, t.index, code, why, t.lastError ?? undefined);
       if (!retired && t.terminateReason === null) this.counts.crashes++;
     }
     const requeue: Task[] = [];
     for (const task of t.inflight) {
       const slot = task.slot;
       const state = this.slotStates[slot];
-      this.releaseSlot(slot);
+      this._releaseSlot(slot);
       task.slot = -1;
       task.thread = null;
       if (task.settled) continue;
-      if (state === S_QUEUED && t.bootError === null) requeue.push(task);
-      else this.settle(task, false, err, 'failed');
+      if (state !== S_QUEUED || t.bootError !== null) this._settle(task, false, err, 'failed');
+      else if (!task.transferred) requeue.push(task); // sent but not started: runs elsewhere
+      else {
+        // Its transferList had moved to the dead thread: there is nothing left to send elsewhere.
+        const lost = new WorkerCrashedError(this.label, t.index, code, `${why}; the task had not started, but its transferList had already moved to that thread`, t.lastError ?? undefined);
+        this._settle(task, false, lost, 'failed');
+      }
     }
-    for (const slot of t.skipping) this.releaseSlot(slot);
+    for (const slot of t.skipping) this._releaseSlot(slot);
     this.outstandingTotal -= t.outstanding;
     this.waitingAhead -= Math.max(0, t.inflight.length - 1);
     t.outstanding = 0;
@@ -663,29 +782,29 @@ export class ThreadPool {
     for (let i = requeue.length - 1; i >= 0; i--) this.queue.unshift(requeue[i]);
     if (t.bootError !== null) {
       // Every thread would fail the same way: do not loop; fail what waits.
-      for (const task of this.queue.drain()) this.settle(task, false, t.bootError, 'failed');
+      for (const task of this.queue.drain()) this._settle(task, false, t.bootError, 'failed');
     } else if (this.queue.size > 0 && this.threads.length < this.max) {
-      this.startThread();
+      this._startThread();
     } else if (!retired && !this.closed && this.threads.length < this.core) {
-      this.startThread(); // replace a crashed or killed core thread
+      this._startThread(); // replace a crashed or killed core thread
     }
-    this.service();
+    this._service();
   }
 
-  private releaseSlot(slot: number): void {
+  private _releaseSlot(slot: number): void {
     this.slotStates[slot] = S_FREE;
     this.slotTask[slot] = null;
     this.freeSlots[this.freeCount++] = slot;
   }
 
-  private terminate(t: PoolThread, reason: string): void {
+  private _terminate(t: PoolThread, reason: string): void {
     if (t.dead || t.terminateReason !== null) return;
     t.terminateReason = reason;
     t.retiring = true;
     void t.worker.terminate();
   }
 
-  private armSweep(): void {
+  private _armSweep(): void {
     if (this.sweepTimer !== null || this.keepAliveMs === Infinity) return;
     if (this.threads.length <= this.core && !this.allowCoreTimeout) return;
     const every = Math.max(5, Math.min(this.keepAliveMs / 2, 1000));
@@ -693,7 +812,7 @@ export class ThreadPool {
     this.sweepTimer.unref();
   }
 
-  private sweep(): void {
+  private _sweep(): void {
     const now = performance.now();
     const floor = this.allowCoreTimeout ? 0 : this.core;
     let live = this.threads.length;
@@ -715,14 +834,14 @@ export class ThreadPool {
 
   // ---------------------------------------------------------------- results
 
-  private markBusy(): void {
+  private _markBusy(): void {
     if (!this.busy) {
       this.busy = true;
       this.keepAlive.ref();
     }
   }
 
-  private flush(): void {
+  private _flush(): void {
     this.flushScheduled = false;
     for (const t of this.threads) {
       if (t.dirty) {
@@ -736,16 +855,16 @@ export class ThreadPool {
       this.outstandingTotal > 0 &&
       this.outstandingTotal <= this.threads.length &&
       this.avgRunUs <= this.spinMs * 500 &&
-      this.spinForResults()
+      this._spinForResults()
     ) {
-      this.service();
+      this._service();
       return;
     }
-    this.armWait();
+    this._armWait();
   }
 
   /** Busy-waits up to `spinMs` for any result; true if one arrived. */
-  private spinForResults(): boolean {
+  private _spinForResults(): boolean {
     const threads = this.threads;
     const end = performance.now() + this.spinMs;
     for (let turn = 1; ; turn++) {
@@ -754,7 +873,7 @@ export class ThreadPool {
     }
   }
 
-  private armWait(): void {
+  private _armWait(): void {
     if (this.waiting || this.outstandingTotal === 0) return;
     const control = this.control;
     Atomics.store(control, C_MAIN_SLEEPING, 1);
@@ -772,18 +891,18 @@ export class ThreadPool {
     else setImmediate(this.wakeBound);
   }
 
-  private onWake(): void {
+  private _onWake(): void {
     this.waiting = false;
     Atomics.store(this.control, C_MAIN_SLEEPING, 0);
-    this.service();
+    this._service();
   }
 
   /** Drains results, dispatches queued work, rebalances, publishes, and goes back to waiting. */
-  private service(): void {
-    for (const t of this.threads) this.drainThread(t);
-    this.pumpQueue();
-    this.rebalance();
-    this.flush();
+  private _service(): void {
+    for (const t of this.threads) this._drainThread(t);
+    this._pumpQueue();
+    this._rebalance();
+    this._flush();
     if (this.outstandingTotal === 0 && this.queue.size === 0) {
       if (this.busy) {
         this.busy = false;
@@ -797,7 +916,7 @@ export class ThreadPool {
     }
   }
 
-  private drainThread(t: PoolThread): void {
+  private _drainThread(t: PoolThread): void {
     const reader = t.reader;
     const bytes = reader.bytes;
     const view = reader.view;
@@ -819,7 +938,7 @@ export class ThreadPool {
         t.skipping.delete(slot);
         t.outstanding--;
         this.outstandingTotal--;
-        this.releaseSlot(slot);
+        this._releaseSlot(slot);
         continue;
       }
       let value: unknown;
@@ -836,18 +955,18 @@ export class ThreadPool {
       const startAbs = this.slotStarts[slot];
       t.outstanding--;
       this.outstandingTotal--;
-      this.releaseSlot(slot);
+      this._releaseSlot(slot);
       if (task === null || task.id !== id) continue;
-      this.detach(task);
+      this._detach(task);
       if (task.settled) continue;
       this.runHist.record(runMs);
       this.avgRunUs += (runMs * 1000 - this.avgRunUs) * EWMA;
       if (startAbs > 0) this.waitHist.record(Math.max(0, startAbs - task.submitAt));
-      if (decodeError !== null) this.settle(task, false, decodeError, 'failed');
-      else if (kind === R_OK || kind === R_OK_PORT) this.settle(task, true, value, 'completed');
-      else if ((flags & RF_NOT_FOUND) !== 0) this.settle(task, false, new TaskNotFoundError(this.name, String((value as Record<string, unknown>).message)), 'failed');
-      else if ((flags & RF_ERROR_OBJECT) !== 0) this.settle(task, false, rebuildError(value as Record<string, unknown>), 'failed');
-      else this.settle(task, false, value, 'failed');
+      if (decodeError !== null) this._settle(task, false, decodeError, 'failed');
+      else if (kind === R_OK || kind === R_OK_PORT) this._settle(task, true, value, 'completed');
+      else if ((flags & RF_NOT_FOUND) !== 0) this._settle(task, false, new TaskNotFoundError(this.label, String((value as Record<string, unknown>).message)), 'failed');
+      else if ((flags & RF_ERROR_OBJECT) !== 0) this._settle(task, false, rebuildError(value as Record<string, unknown>), 'failed');
+      else this._settle(task, false, value, 'failed');
       if (t.outstanding === 0) {
         if (now === 0) now = performance.now();
         t.idleSince = now;
@@ -857,7 +976,7 @@ export class ThreadPool {
   }
 
   /** Takes `task` off its thread's in-flight list (it has been answered or taken back). */
-  private detach(task: Task): void {
+  private _detach(task: Task): void {
     const t = task.thread;
     if (t === null) return;
     const list = t.inflight;
@@ -870,23 +989,24 @@ export class ThreadPool {
     task.thread = null;
   }
 
-  private pumpQueue(): void {
+  private _pumpQueue(): void {
     const queue = this.queue;
     while (queue.size > 0) {
-      const t = this.idleThread(false) ?? this.pipelineThread();
+      const task = queue.peek();
+      // A task with a transferList waits for an idle thread (see _submit).
+      const t = this._idleThread(false) ?? (task.transferList === undefined ? this._pipelineThread() : null);
       if (t === null) {
         if (!this.eager || this.threads.length >= this.max) return;
-        this.startThread();
+        if (this._startThread() === null) return; // the queue was failed with the reason
         continue;
       }
-      const task = queue.peek();
-      if (!this.dispatch(t, task)) return;
+      if (!this._dispatch(t, task)) return;
       queue.shift();
     }
   }
 
   /** Moves not-yet-started tasks from the busiest thread to idle ready ones. */
-  private rebalance(): void {
+  private _rebalance(): void {
     if (this.queue.size > 0 || this.waitingAhead === 0) return;
     for (const idle of this.threads) {
       if (!idle.ready || idle.outstanding !== 0 || idle.retiring) continue;
@@ -896,8 +1016,8 @@ export class ThreadPool {
       const take = victim.inflight.length >> 1;
       for (let k = 0; k < take; k++) {
         const task = victim.inflight[victim.inflight.length - 1];
-        if (!this.takeBack(task)) break;
-        if (!this.dispatch(idle, task)) {
+        if (!this._takeBack(task)) break;
+        if (!this._dispatch(idle, task)) {
           this.queue.unshift(task);
           break;
         }
@@ -906,20 +1026,21 @@ export class ThreadPool {
   }
 
   /** Cancels a task's not-yet-started frame (CAS QUEUED -> CANCELLED); its old slot is freed when SKIPPED arrives. */
-  private takeBack(task: Task): boolean {
+  private _takeBack(task: Task): boolean {
     const t = task.thread;
     if (t === null || task.slot < 0) return false;
     if (Atomics.compareExchange(this.slotStates, task.slot, S_QUEUED, S_CANCELLED) !== S_QUEUED) return false;
     t.skipping.add(task.slot);
     this.slotTask[task.slot] = null;
     task.slot = -1;
-    this.detach(task);
+    this._detach(task);
     return true;
   }
 
   // ---------------------------------------------------------------- settling
 
-  private settle(task: Task, ok: boolean, value: unknown, kind: 'completed' | 'failed' | 'discarded' | 'timedOut' | 'aborted' | 'none'): void {
+  /** Settles `task` once, counting it in exactly one terminal counter (`timedOut` and `aborted` are kinds of `failed`). */
+  private _settle(task: Task, ok: boolean, value: unknown, kind: 'completed' | 'failed' | 'rejected' | 'discarded' | 'timedOut' | 'aborted'): void {
     if (task.settled) return;
     task.settled = true;
     if (task.timer !== null) {
@@ -932,7 +1053,8 @@ export class ThreadPool {
     }
     if (kind === 'completed') this.counts.completed++;
     else if (kind === 'discarded') this.counts.discarded++;
-    else if (kind !== 'none') {
+    else if (kind === 'rejected') this.counts.rejected++;
+    else {
       this.counts.failed++;
       if (kind === 'timedOut') this.counts.timedOut++;
       else if (kind === 'aborted') this.counts.aborted++;
@@ -941,38 +1063,43 @@ export class ThreadPool {
     else task.reject(value);
   }
 
-  private timer(task: Task, ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => this.checkTimeout(task), Math.min(ms, 2 ** 31 - 1));
+  private _timer(task: Task, ms: number): NodeJS.Timeout {
+    const timer = setTimeout(() => this._checkTimeout(task), Math.min(ms, MAX_TIMER_MS));
     timer.unref();
     return timer;
   }
 
-  private checkTimeout(task: Task): void {
+  private _checkTimeout(task: Task): void {
     task.timer = null;
     if (task.settled) return;
+    // Its result may have arrived and not been read yet (this thread was busy): read first, judge after.
+    if (task.thread !== null) {
+      this._service();
+      if (task.settled) return;
+    }
     if (task.slot < 0 || this.slotStates[task.slot] === S_QUEUED) {
-      task.timer = this.timer(task, task.timeoutMs);
+      task.timer = this._timer(task, task.timeoutMs);
       return;
     }
     const elapsed = performance.timeOrigin + performance.now() - this.slotStarts[task.slot];
     if (elapsed < task.timeoutMs) {
-      task.timer = this.timer(task, task.timeoutMs - elapsed);
+      task.timer = this._timer(task, task.timeoutMs - elapsed);
       return;
     }
-    this.giveUp(task, new TaskTimeoutError(this.name, task.name, task.timeoutMs), 'timedOut');
+    this._giveUp(task, new TaskTimeoutError(this.label, task.name, task.timeoutMs), 'timedOut');
   }
 
   /** Abort or timeout: settle now; take a queued task back, or tell a running one and replace its thread after the grace period. */
-  private giveUp(task: Task, reason: unknown, kind: 'aborted' | 'timedOut'): void {
+  private _giveUp(task: Task, reason: unknown, kind: 'aborted' | 'timedOut'): void {
     if (task.settled) return;
-    this.settle(task, false, reason, kind);
+    this._settle(task, false, reason, kind);
     if (task.thread === null) {
       this.queue.remove(task);
-      this.service();
+      this._service();
       return;
     }
-    if (this.takeBack(task)) {
-      this.service();
+    if (this._takeBack(task)) {
+      this._service();
       return;
     }
     const t = task.thread;
@@ -982,7 +1109,7 @@ export class ThreadPool {
     t.worker.postMessage(msg);
     const grace = setTimeout(() => {
       if (this.slotTask[slot] === task && !t.dead) {
-        this.terminate(t, `task '${task.name}' was ${kind === 'aborted' ? 'aborted' : `timed out after ${task.timeoutMs} ms`} and still ran ${this.graceMs} ms later`);
+        this._terminate(t, `task '${task.name}' was ${kind === 'aborted' ? 'aborted' : `timed out after ${task.timeoutMs} ms`} and still ran ${this.graceMs} ms later`);
       }
     }, this.graceMs);
     grace.unref();

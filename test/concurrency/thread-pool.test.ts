@@ -160,7 +160,7 @@ test('invalid options fail at construction with typed errors naming the option a
     [{ maxThreads: 0 }, /maxThreads \(0\) must be an integer from 1 to 1024/, OutOfRangeError],
     [{ queueSize: 1.5 }, /queueSize \(1\.5\) must be an integer from 0/, OutOfRangeError],
     [{ keepAliveMs: -5 }, /keepAliveMs \(-5\)/, OutOfRangeError],
-    [{ growth: 'lazy' }, /growth must be 'eager' or 'queue-full'/, InvalidArgumentError],
+    [{ growth: 'lazy' }, /growth must be one of "eager", "queue-full", got "lazy"/, InvalidArgumentError],
     [{ rejectionHandler: 'drop' }, /rejectionHandler must be 'abort', 'caller-runs', 'discard', 'discard-oldest' or a function/, InvalidArgumentError],
     [{ prefetch: 0 }, /prefetch \(0\) must be an integer from 1 to 64/, OutOfRangeError],
     [{ abortGraceMs: Infinity }, /abortGraceMs \(Infinity\)/, OutOfRangeError],
