@@ -104,7 +104,7 @@ export class HttpTier implements CacheTier {
     const name = o.name === undefined ? 'http' : checkString('HttpTier', 'name', o.name, { nonEmpty: true });
     this.name = name;
     this.timeoutMs = o.timeoutMs === undefined ? 1000 : checkNumber('HttpTier', 'timeoutMs', o.timeoutMs, { integer: true, min: 1, max: 600_000 });
-    this.defaultTtlMs = o.defaultTtlMs === undefined ? 60_000 : checkNumber('HttpTier', 'defaultTtlMs', o.defaultTtlMs, { min: 0, minExclusive: true, allowInfinity: true });
+    this.defaultTtlMs = o.defaultTtlMs === undefined ? 60_000 : checkNumber('HttpTier', 'defaultTtlMs', o.defaultTtlMs, { min: 0, minExclusive: true, max: 2 ** 40, allowInfinity: true });
     this.serializer = checkSerializer('HttpTier', o.serializer ?? v8Serializer);
     const headers: Record<string, string> = {};
     if (o.headers !== undefined) {
@@ -174,7 +174,7 @@ export class HttpTier implements CacheTier {
         value = this.serializer.deserialize(bytes);
       } catch (err) {
         this.rec.errors++;
-        throw isTyped(err) ? err : new InvalidArgumentError(`HttpTier ${this.name} serializer could not deserialize "${key}": ${err instanceof Error ? err.message : String(err)}`);
+        throw new InvalidArgumentError(`HttpTier ${this.name} serializer could not deserialize "${key}": ${err instanceof Error ? err.message : String(err)}`);
       }
       this.rec.hits++;
       return { value, ttlMs };
@@ -190,14 +190,14 @@ export class HttpTier implements CacheTier {
    */
   async set(key: string, value: unknown, ttlMs: number, options?: TierWriteOptions): Promise<void> {
     this.urlOf(key);
-    checkNumber(`HttpTier ${this.name}`, 'set ttlMs', ttlMs, { min: 0, minExclusive: true, allowInfinity: true });
+    checkNumber(`HttpTier ${this.name}`, 'set ttlMs', ttlMs, { min: 0, minExclusive: true, max: 2 ** 40, allowInfinity: true });
     checkOptions(`HttpTier ${this.name}`, 'set options', options);
     let body: Buffer;
     try {
       body = this.serializer.serialize(value);
     } catch (err) {
       this.rec.errors++;
-      throw isTyped(err) ? err : new InvalidArgumentError(`HttpTier ${this.name} serializer could not serialize the value: ${err instanceof Error ? err.message : String(err)}`);
+      throw new InvalidArgumentError(`HttpTier ${this.name} serializer could not serialize the value: ${err instanceof Error ? err.message : String(err)}`);
     }
     this.admit();
     const headers: Record<string, string> = { ...this.headers, 'content-type': 'application/octet-stream' };

@@ -78,7 +78,7 @@
  * typeof per argument on the hot path); errors name `MultiLevelCache` (and the
  * cache's name when it is not the default), the parameter, the value and the rule.
  */
-import { ClosedError, InvalidArgumentError, describe } from '../errors.ts';
+import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import type { PerformanceMonitor } from '../metrics/monitor.ts';
 import { checkArray, checkFunction, checkNumber, checkOptions, checkString, checkTimerMs, optionalBoolean } from '../validate.ts';
 import type { LruCacheOptions } from './lru-cache.ts';
@@ -92,11 +92,11 @@ export interface MultiLevelCacheOptions<V = unknown> {
   l1?: MemoryTierOptions<V> | false;
   /** Tiers below L1, fastest first (e.g. `[redisTier, httpTier]`). The cache owns them: `close()` closes them. Default []. */
   tiers?: CacheTier[];
-  /** Default TTL of `set`/`getOrSet`, ms (> 0, Infinity = none). Default 300 000. */
+  /** Default TTL of `set`/`getOrSet`, ms (> 0, at most 2^40, or Infinity = none). Default 300 000. */
   ttlMs?: number;
-  /** Longest time an entry stays in L1, ms (> 0, Infinity): bounds staleness if invalidations are lost. Default Infinity. */
+  /** Longest time an entry stays in L1, ms (> 0, at most 2^40, or Infinity): bounds staleness if invalidations are lost. Default Infinity. */
   l1MaxTtlMs?: number;
-  /** Default grace period of `getOrSet`, ms (>= 0). Default 0. */
+  /** Default grace period of `getOrSet`, ms (>= 0, at most 2^40, or Infinity). Default 0. */
   graceMs?: number;
   /** Queue tier writes and flush them in batches (`true` = defaults). Default false (write-through). */
   writeBehind?: boolean | { flushMs?: number; maxItems?: number };
@@ -180,8 +180,11 @@ type Loader<V> = (key: string) => V | Promise<V>;
 
 const L1_SAMPLE_MASK = 63; // time one L1 read in 64: a clock read costs about as much as the lookup
 
+/** Longest finite TTL or grace, ms: 2^40 (about 35 years; Redis PX and HTTP max-age take it as an integer). */
+const MAX_TTL_MS = 2 ** 40;
+
 function checkTtl(component: string, option: string, v: unknown, allowZero: boolean): number {
-  return checkNumber(component, option, v, { min: 0, minExclusive: !allowZero, allowInfinity: true });
+  return checkNumber(component, option, v, { min: 0, minExclusive: !allowZero, max: MAX_TTL_MS, allowInfinity: true });
 }
 
 function noop(): void {}
@@ -310,7 +313,11 @@ export class MultiLevelCache<V = unknown> {
       this.l1 = null;
       this.lru = null;
     } else {
-      this.l1 = new MemoryTier<V | GraceBox<V>>(this.l1Options(l1));
+      try {
+        this.l1 = new MemoryTier<V | GraceBox<V>>(this.l1Options(l1));
+      } catch (err) {
+        throw renamed(err, `${label} l1`);
+      }
       this.lru = this.l1.cache;
     }
     this.tiers = tiers.slice();
@@ -901,6 +908,13 @@ export class MultiLevelCache<V = unknown> {
     if (this.retry.size > 0 || this.overflowed) await this.drain();
     await Promise.allSettled(this.tiers.map((t) => (typeof t.close === 'function' ? call(() => t.close!()) : undefined)));
   }
+}
+
+/** The same kind of argument error, its message prefixed with the component that received the bad option. */
+function renamed(err: unknown, prefix: string): unknown {
+  if (err instanceof OutOfRangeError) return new OutOfRangeError(`${prefix}: ${err.message}`);
+  if (err instanceof InvalidArgumentError) return new InvalidArgumentError(`${prefix}: ${err.message}`);
+  return err;
 }
 
 function yes(): boolean {

@@ -444,7 +444,7 @@ export class RedisTier implements CacheTier {
   }
 
   private checkTtl(method: string, ttlMs: unknown): number {
-    return checkNumber(`RedisTier ${this.name}`, `${method} ttlMs`, ttlMs, { min: 0, minExclusive: true, allowInfinity: true });
+    return checkNumber(`RedisTier ${this.name}`, `${method} ttlMs`, ttlMs, { min: 0, minExclusive: true, max: 2 ** 40, allowInfinity: true });
   }
 
   private publishFlag(method: string, options: TierWriteOptions | undefined): boolean {
@@ -458,9 +458,7 @@ export class RedisTier implements CacheTier {
     try {
       payload = this.serializer.serialize(value);
     } catch (err) {
-      throw err instanceof InvalidArgumentError || err instanceof BlackholeError
-        ? err
-        : new InvalidArgumentError(`RedisTier ${this.name} serializer could not serialize the value: ${err instanceof Error ? err.message : String(err)}`);
+      throw new InvalidArgumentError(`RedisTier ${this.name} serializer could not serialize the value: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (!Buffer.isBuffer(payload)) throw new InvalidArgumentError(`RedisTier ${this.name} serializer must return a Buffer, got ${describe(payload)}`);
     return wrapEnvelope(expiresAt, this.generation, payload);
@@ -722,10 +720,7 @@ export class RedisTier implements CacheTier {
         this.rec.hits++;
       } catch (err) {
         this.rec.errors++;
-        out[i] =
-          err instanceof InvalidArgumentError || err instanceof BlackholeError
-            ? err
-            : new InvalidArgumentError(`RedisTier ${this.name} serializer could not deserialize "${keys[i]}": ${err instanceof Error ? err.message : String(err)}`);
+        out[i] = new InvalidArgumentError(`RedisTier ${this.name} serializer could not deserialize "${keys[i]}": ${err instanceof Error ? err.message : String(err)}`);
       }
     }
     return out;

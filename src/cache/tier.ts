@@ -14,7 +14,7 @@
  * failure; the cache counts it and treats it as a miss, so a tier failure
  * never reaches the caller.
  */
-import { BlackholeError, InvalidArgumentError, describe } from '../errors.ts';
+import { BlackholeError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { checkNumber, checkOptions, checkString } from '../validate.ts';
 import { Histogram, type HistogramSnapshot } from '../metrics/histogram.ts';
 import { LruCache, type CacheStats, type LruCacheOptions } from './lru-cache.ts';
@@ -236,7 +236,14 @@ export class MemoryTier<V = unknown> implements CacheTier {
       if (options === undefined) throw new InvalidArgumentError(`MemoryTier options must be LruCache options or an LruCache, got undefined`);
       const { name, ...rest } = checkOptions('MemoryTier', 'options', options);
       this.name = name === undefined ? 'memory' : checkString('MemoryTier', 'name', name, { nonEmpty: true });
-      this.cache = new LruCache<string, V>(rest);
+      try {
+        this.cache = new LruCache<string, V>(rest);
+      } catch (err) {
+        // the LruCache's own argument errors, named as ours
+        if (err instanceof OutOfRangeError) throw new OutOfRangeError(`MemoryTier options: ${err.message}`);
+        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`MemoryTier options: ${err.message}`);
+        throw err;
+      }
     }
     this.hist = new Histogram({ name: `${this.name} latency`, lowestDiscernibleValue: 0.000_01, highestTrackableValue: 60_000, significantDigits: 2 });
   }
@@ -268,7 +275,7 @@ export class MemoryTier<V = unknown> implements CacheTier {
   set(key: string, value: unknown, ttlMs: number, options?: TierWriteOptions): Promise<void> {
     try {
       this.key('set', key);
-      checkNumber(`MemoryTier ${this.name}`, 'set ttlMs', ttlMs, { min: 0, minExclusive: true, allowInfinity: true });
+      checkNumber(`MemoryTier ${this.name}`, 'set ttlMs', ttlMs, { min: 0, minExclusive: true, max: 2 ** 40, allowInfinity: true });
       checkOptions(`MemoryTier ${this.name}`, 'set options', options);
       this.cache.set(key, value as V, { ttlMs });
     } catch (err) {

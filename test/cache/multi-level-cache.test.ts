@@ -354,7 +354,7 @@ describe('MultiLevelCache', () => {
 
   test('validates arguments and rejects after close', async () => {
     assert.throws(() => new MultiLevelCache({ ttlMs: 0 }), OutOfRangeError);
-    assert.throws(() => new MultiLevelCache({ graceMs: -1 }), /MultiLevelCache graceMs \(-1\) must be a number >= 0/);
+    assert.throws(() => new MultiLevelCache({ graceMs: -1 }), /MultiLevelCache graceMs \(-1\) must be a number from 0 to 2\^40 or Infinity/);
     assert.throws(() => new MultiLevelCache({ tiers: [new MemoryTier({ maxEntries: 1 })] }), /tier names must be unique/);
     assert.throws(() => new MultiLevelCache({ tiers: [{} as CacheTier] }), InvalidArgumentError);
     assert.throws(() => new MultiLevelCache({ writeBehind: { flushMs: 0 } }), OutOfRangeError);
