@@ -26,6 +26,13 @@
  *     impl always inherits the garbage of the same predecessor.
  *  5. `teardown()` once, also after a failure, as long as setup succeeded.
  *
+ * Contended mode (`measureCase(..., { contended: true })`, `--contended` on
+ * the command line): right after setup, one busy process per core is started
+ * (bench/lib/busy.ts) and kept running through calibration, warm-up and
+ * sampling; they are stopped (killed and reaped) before teardown, also when
+ * the case fails. Every row of such a case carries `contended: true`, and
+ * the outcome says how many busy processes ran beside it.
+ *
  * Invariants: n is fixed per impl for all samples of a case, so every sample
  * does identical work; ns/op = batch ns / n, and includes the loop in the
  * suite's `fn`, which ours and peers share in shape. Each batch's return value
@@ -44,6 +51,7 @@
  * comparison live in bench/lib/ and are re-exported at the end of this file.
  */
 import { InvalidArgumentError, describe } from '../src/errors.ts';
+import { startBusyProcesses, type BusyProcesses } from './lib/busy.ts';
 
 /** One contender in a case: our implementation or a peer. */
 export interface Impl {
@@ -385,6 +393,8 @@ export interface ImplResult extends SampleSummary {
   case: string;
   /** Impl display name. */
   impl: string;
+  /** Measured with one busy process per core beside it (`--contended`); absent on a quiet run. */
+  contended?: true;
 }
 
 /**
@@ -400,6 +410,8 @@ export interface PeerComparison {
   peer: string;
   /** Peer median / our median: above 1 means ours is faster. */
   speedup: number;
+  /** Measured with one busy process per core beside it (`--contended`); absent on a quiet run. */
+  contended?: true;
 }
 
 /**
@@ -421,6 +433,8 @@ export interface MeasuredCase {
   results: ImplResult[];
   /** One per peer, in registration order. */
   comparisons: PeerComparison[];
+  /** Busy processes that ran beside the case (`--contended`); absent on a quiet run. */
+  busyProcesses?: number;
 }
 
 /**
@@ -438,6 +452,8 @@ export interface FailedCase {
   note: string | undefined;
   /** What failed and why, e.g. `setup threw: Error: no data`. */
   error: string;
+  /** Busy processes that ran beside the case (`--contended`); absent on a quiet run. */
+  busyProcesses?: number;
 }
 
 /**
@@ -463,22 +479,52 @@ function validateConfig(config: MeasureConfig): void {
 }
 
 /**
+ * How to run a case besides its timing profile.
+ * @example measureCase('s', spec, QUICK_CONFIG, { contended: true })
+ */
+export interface MeasureOptions {
+  /** Run one busy process per core beside the case for the whole measurement (see the design note). */
+  contended?: boolean;
+  /** Busy processes to start when contended. Default: one per core (`os.availableParallelism()`). */
+  busyProcesses?: number;
+}
+
+/**
  * Measures one case (setup, calibrate, warm up, interleaved samples,
  * teardown; see the design note at the top of this file). Never rejects for
- * a failure of the case itself: a throw from setup, fn or teardown yields a
- * `FailedCase`. Rejects only for an invalid `config`.
+ * a failure of the case itself: a throw from setup, fn or teardown (or busy
+ * processes that cannot start) yields a `FailedCase`. Rejects only for an
+ * invalid `config`.
  * @example
  * const outcome = await measureCase('metrics/histogram', spec, QUICK_CONFIG);
  * if (outcome.status === 'ok') console.log(outcome.comparisons.map((c) => c.speedup));
  */
-export async function measureCase(suiteName: string, spec: CaseSpec, config: MeasureConfig): Promise<CaseOutcome> {
+export async function measureCase(suiteName: string, spec: CaseSpec, config: MeasureConfig, options: MeasureOptions = {}): Promise<CaseOutcome> {
   validateConfig(config);
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`measureCase options must be an object { contended?, busyProcesses? }, got ${describe(options)}`);
+  }
+  const contended = options.contended === true;
   const head = { suite: suiteName, case: spec.name, note: spec.note };
   try {
     await spec.setup?.();
   } catch (err) {
     return { status: 'failed', ...head, error: `setup threw: ${errorText(err)}` };
   }
+  let busy: BusyProcesses | null = null;
+  if (contended) {
+    try {
+      busy = await startBusyProcesses(options.busyProcesses);
+    } catch (err) {
+      try {
+        await spec.teardown?.();
+      } catch {
+        // the start failure is the error to report
+      }
+      return { status: 'failed', ...head, error: `busy processes could not start: ${errorText(err)}` };
+    }
+  }
+  const mark = busy === null ? {} : { busyProcesses: busy.pids.length };
 
   const impls = [spec.ours, ...spec.peers];
   const targetNs = config.targetSampleMs * 1e6;
@@ -520,6 +566,7 @@ export async function measureCase(suiteName: string, spec: CaseSpec, config: Mea
   } catch (err) {
     error = `${current.name} threw during ${phase}: ${errorText(err)}`;
   } finally {
+    await busy?.stop();
     try {
       await spec.teardown?.();
     } catch (err) {
@@ -527,27 +574,33 @@ export async function measureCase(suiteName: string, spec: CaseSpec, config: Mea
       error = error === undefined ? text : `${error}; ${text}`;
     }
   }
-  if (error !== undefined) return { status: 'failed', ...head, error };
+  if (error !== undefined) return { status: 'failed', ...head, error, ...mark };
 
+  const flag = contended ? { contended: true as const } : {};
   const results: ImplResult[] = impls.map((impl, i) => ({
     suite: suiteName,
     case: spec.name,
     impl: impl.name,
     ...summarize(nsPerOp[i]),
+    ...flag,
   }));
   const comparisons: PeerComparison[] = results.slice(1).map((r) => ({
     suite: suiteName,
     case: spec.name,
     peer: r.impl,
     speedup: speedup(r.medianNs, results[0].medianNs),
+    ...flag,
   }));
-  return { status: 'ok', ...head, ours: spec.ours.name, results, comparisons };
+  return { status: 'ok', ...head, ours: spec.ours.name, results, comparisons, ...mark };
 }
 
 // Pure reporting helpers, re-exported so tests and tools have one import.
 export {
   BENCH_END,
   BENCH_START,
+  CONTENDED_END,
+  CONTENDED_START,
+  renderContendedMarkdown,
   buildReport,
   collectMeta,
   formatNs,
@@ -559,6 +612,8 @@ export {
   replaceBetweenMarkers,
   writeDocs,
 } from './lib/report.ts';
-export type { BenchMeta, BenchReport, DocsContext, DocsWriteResult } from './lib/report.ts';
+export type { BenchMeta, BenchReport, ContendedReport, DocsContext, DocsWriteResult } from './lib/report.ts';
+export { BUSY_MARKER, liveBusyProcesses, startBusyProcesses } from './lib/busy.ts';
+export type { BusyProcesses } from './lib/busy.ts';
 export { compareReports, readBaseline, renderComparison, REGRESSION_THRESHOLD } from './lib/compare.ts';
 export type { BaselineComparison, MedianChange } from './lib/compare.ts';

@@ -1,6 +1,7 @@
 /**
  * The benchmark runner: `npm run bench -- [--filter <text>] [--quick]
- * [--json <file>] [--compare <baseline.json>] [--docs] [--dir <path>]`.
+ * [--json <file>] [--compare <baseline.json>] [--docs] [--dir <path>]
+ * [--in-process] [--contended]`.
  *
  * Order of work, chosen so mistakes surface before minutes of measuring:
  * parse the flags (usage error: exit 2); read the baseline if comparing
@@ -23,13 +24,25 @@
  * happens on a full run: no --filter, no --quick, the repo's own bench/ and no
  * failed case, so partial or noisy numbers never replace the table. `--docs`
  * forces it.
+ *
+ * Contended runs (`--contended`): each case is measured with one busy
+ * process per core beside it (bench/harness.ts starts and stops them in the
+ * process that measures the case, bench/lib/busy.ts makes sure none
+ * survives). Their rows go to the README's contended section and the
+ * `contended` key of docs/benchmarks.json, merged by case, so the quiet
+ * table and rows stay as they are.
  */
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../src/errors.ts';
+import { availableParallelism } from 'node:os';
 import {
+  BENCH_END,
+  BENCH_START,
+  CONTENDED_END,
+  CONTENDED_START,
   FULL_CONFIG,
   QUICK_CONFIG,
   buildReport,
@@ -39,10 +52,12 @@ import {
   readBaseline,
   registeredSuites,
   renderComparison,
+  renderContendedMarkdown,
   renderDocsMarkdown,
   renderTables,
   writeDocs,
   type BenchReport,
+  type ContendedReport,
   type CaseOutcome,
   type CaseSpec,
 } from './harness.ts';
@@ -63,6 +78,7 @@ interface WorkerJob {
   suite: string;
   case: string;
   quick: boolean;
+  contended: boolean;
 }
 
 /** Worker mode: import one suite file, measure one case, send the outcome to the parent. */
@@ -74,7 +90,7 @@ async function runWorker(job: WorkerJob): Promise<void> {
   const outcome: CaseOutcome =
     spec === undefined
       ? { status: 'failed', suite: job.suite, case: job.case, note: undefined, error: `worker: case not found in ${job.file}` }
-      : await measureCase(job.suite, spec, job.quick ? QUICK_CONFIG : FULL_CONFIG);
+      : await measureCase(job.suite, spec, job.quick ? QUICK_CONFIG : FULL_CONFIG, { contended: job.contended });
   await new Promise<void>((resolve) => process.send!(outcome, () => resolve()));
 }
 
@@ -231,8 +247,11 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const [i, c] of selected.entries()) {
     progress.show(`[${i + 1}/${selected.length}] ${c.suite} › ${c.spec.name}`);
     const outcome = opts.inProcess
-      ? await measureCase(c.suite, c.spec, config)
-      : await measureInChild({ file: fileOfSuite.get(c.suite)!, suite: c.suite, case: c.spec.name, quick: opts.quick }, c.spec.note);
+      ? await measureCase(c.suite, c.spec, config, { contended: opts.contended })
+      : await measureInChild(
+          { file: fileOfSuite.get(c.suite)!, suite: c.suite, case: c.spec.name, quick: opts.quick, contended: opts.contended },
+          c.spec.note,
+        );
     if (outcome.status === 'failed') progress.note(`FAILED ${c.suite} › ${c.spec.name}: ${outcome.error}`);
     outcomes.push(outcome);
   }
@@ -259,16 +278,19 @@ async function main(argv: readonly string[]): Promise<number> {
   const isComplete = failed === 0 && loadFailures.length === 0;
   if (opts.docs || (isFullRun && isComplete)) {
     const markdown = renderDocsMarkdown(outcomes, { meta, command: commandLine(argv), config });
-    const written = writeDocs({ readmePath: README_PATH, jsonPath: DOCS_JSON_PATH, report, markdown });
+    const busyProcesses = outcomes.find((o) => o.busyProcesses !== undefined)?.busyProcesses ?? availableParallelism();
+    const contended = opts.contended
+      ? { busyProcesses, render: (merged: ContendedReport) => renderContendedMarkdown(merged, { command: commandLine(argv), config }) }
+      : undefined;
+    const written = writeDocs({ readmePath: README_PATH, jsonPath: DOCS_JSON_PATH, report, markdown, contended });
     process.stderr.write(`bench: docs results written to ${display(DOCS_JSON_PATH)}\n`);
     if (written.readme === 'updated') {
-      process.stderr.write(`bench: README Benchmarks section regenerated in ${display(README_PATH)}\n`);
+      process.stderr.write(`bench: README ${opts.contended ? 'contended ' : ''}Benchmarks section regenerated in ${display(README_PATH)}\n`);
     } else if (written.readme === 'no-file') {
       process.stderr.write(`bench: ${display(README_PATH)} not found; the Benchmarks table was not written\n`);
     } else {
-      process.stderr.write(
-        `bench: ${display(README_PATH)} has no <!-- bench:start --> ... <!-- bench:end --> markers; left untouched\n`,
-      );
+      const [start, end] = opts.contended ? [CONTENDED_START, CONTENDED_END] : [BENCH_START, BENCH_END];
+      process.stderr.write(`bench: ${display(README_PATH)} has no ${start} ... ${end} markers; left untouched\n`);
     }
     if (!isComplete) process.stderr.write('bench: warning: published docs omit the failed cases (--docs was given)\n');
   } else if (isFullRun) {
@@ -283,7 +305,9 @@ async function main(argv: readonly string[]): Promise<number> {
       const peers = new Set(r.comparisons.map((c) => JSON.stringify([c.suite, c.case, c.peer])));
       return r.results.filter((x) => !peers.has(JSON.stringify([x.suite, x.case, x.impl])));
     };
-    const cmp = compareReports(ours(baseline), ours(report));
+    // A contended run is judged against the baseline's contended rows (docs/benchmarks.json keeps them apart).
+    const base = opts.contended ? (baseline.contended ?? { ...baseline, results: [], comparisons: [] }) : baseline;
+    const cmp = compareReports(ours(base), ours(report));
     process.stdout.write(`\n${renderComparison(cmp, opts.compare, baseline.meta)}`);
     regressions = cmp.regressions.length;
   }

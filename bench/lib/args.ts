@@ -25,6 +25,8 @@ export interface CliOptions {
   dir: string | null;
   /** Measure every case in this process instead of one fresh child process per case. */
   inProcess: boolean;
+  /** Run one busy process per core beside each case (rows marked contended, published apart from the quiet ones). */
+  contended: boolean;
   /** Print usage and exit. */
   help: boolean;
 }
@@ -50,10 +52,24 @@ Options:
   --in-process          measure every case in this process (faster start, but
                         the JIT state of one case leaks into the next); by
                         default each case runs in a fresh child process
+  --contended           run one busy process per core (a tight loop) beside
+                        each case for its whole measurement, stopped after it
+                        (also on a failure or Ctrl-C); rows are marked
+                        contended, --docs publishes them in their own README
+                        section and under "contended" in docs/benchmarks.json
+                        (merged by case, the quiet rows stay), and --compare
+                        judges them against the baseline's contended rows
   -h, --help            print this help
 
 Exit codes: 0 ok; 1 a case failed, no case matched, or a regression was
 flagged; 2 bad usage or unreadable baseline.`;
+
+const SWITCHES = {
+  '--quick': 'quick',
+  '--docs': 'docs',
+  '--in-process': 'inProcess',
+  '--contended': 'contended',
+} as const;
 
 const VALUE_FLAGS = {
   '--filter': 'filter',
@@ -76,7 +92,7 @@ const VALUE_HINTS: Record<keyof typeof VALUE_FLAGS, string> = {
  * @example parseCliArgs(['--json=out.json', '--quick']).json // 'out.json'
  */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const opts: CliOptions = { filter: null, quick: false, json: null, compare: null, docs: false, dir: null, inProcess: false, help: false };
+  const opts: CliOptions = { filter: null, quick: false, json: null, compare: null, docs: false, dir: null, inProcess: false, contended: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '-h' || arg === '--help') {
@@ -89,9 +105,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     const eq = arg.indexOf('=');
     const flag = eq > 0 ? arg.slice(0, eq) : arg;
     const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    if (flag === '--quick' || flag === '--docs' || flag === '--in-process') {
+    if (flag in SWITCHES) {
       if (inline !== undefined) throw new InvalidArgumentError(`${flag} takes no value, got ${JSON.stringify(arg)}`);
-      opts[flag === '--quick' ? 'quick' : flag === '--docs' ? 'docs' : 'inProcess'] = true;
+      opts[SWITCHES[flag as keyof typeof SWITCHES]] = true;
       continue;
     }
     if (!(flag in VALUE_FLAGS)) {

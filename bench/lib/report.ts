@@ -44,6 +44,29 @@ export interface BenchReport {
   results: ImplResult[];
   /** One row per (suite, case, peer): peer median / our median. */
   comparisons: PeerComparison[];
+  /**
+   * In docs/benchmarks.json only: the rows published from `--contended` runs
+   * (each marked `contended: true`), kept apart so a quiet run never
+   * replaces them and a contended run never replaces the quiet rows.
+   */
+  contended?: ContendedReport;
+}
+
+/**
+ * The contended rows of docs/benchmarks.json: the same shape as a report,
+ * accumulated over `--contended --docs` runs (a case measured again replaces
+ * its earlier rows).
+ * @example report.contended?.comparisons.find((c) => c.case === 'imbalanced fork/join, 2 threads (ops/s)')
+ */
+export interface ContendedReport {
+  /** Machine, Node, commit and date of the latest contended run published. */
+  meta: BenchMeta;
+  /** Rows, each with `contended: true`. */
+  results: ImplResult[];
+  /** Peer comparisons, each with `contended: true`. */
+  comparisons: PeerComparison[];
+  /** Busy processes per case in those runs. */
+  busyProcesses: number;
 }
 
 /**
@@ -103,10 +126,11 @@ export function buildReport(meta: BenchMeta, outcomes: readonly CaseOutcome[]): 
         minNs: round(r.minNs, 3),
         opsPerSec: round(r.opsPerSec, 2),
         samples: r.samples,
+        ...(r.contended === true ? { contended: true as const } : {}),
       });
     }
     for (const c of o.comparisons) {
-      comparisons.push({ suite: c.suite, case: c.case, peer: c.peer, speedup: round(c.speedup, 3) });
+      comparisons.push({ suite: c.suite, case: c.case, peer: c.peer, speedup: round(c.speedup, 3), ...(c.contended === true ? { contended: true as const } : {}) });
     }
   }
   return { meta: { ...meta }, results, comparisons };
@@ -131,37 +155,53 @@ export function parseReport(value: unknown, source: string): BenchReport {
     throw new InvalidArgumentError(`${source} is not a benchmark results file: ${path} must be ${rule}, got ${describe(got)}`);
   };
   if (!isObject(value)) fail('the top level', 'an object { meta, results, comparisons }', value);
-  const meta = field(value, 'meta');
-  if (!isObject(meta)) fail('meta', 'an object', meta);
-  for (const key of ['node', 'cpu', 'date']) {
-    if (typeof field(meta, key) !== 'string') fail(`meta.${key}`, 'a string', field(meta, key));
+  parseRows(value as object, '', fail);
+  const contended = field(value, 'contended');
+  if (contended !== undefined) {
+    if (!isObject(contended)) fail('contended', 'an object { meta, results, comparisons, busyProcesses }', contended);
+    parseRows(contended as object, 'contended.', fail);
+    const n = field(contended, 'busyProcesses');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail('contended.busyProcesses', 'a positive integer', n);
   }
-  if (typeof field(meta, 'cores') !== 'number') fail('meta.cores', 'a number', field(meta, 'cores'));
+  return value as BenchReport;
+}
+
+/** Checks meta, results and comparisons of a report (or of its contended part, `at` = 'contended.'). */
+function parseRows(value: object, at: string, fail: (path: string, rule: string, got: unknown) => never): void {
+  const meta = field(value, 'meta');
+  if (!isObject(meta)) fail(`${at}meta`, 'an object', meta);
+  for (const key of ['node', 'cpu', 'date']) {
+    if (typeof field(meta, key) !== 'string') fail(`${at}meta.${key}`, 'a string', field(meta, key));
+  }
+  if (typeof field(meta, 'cores') !== 'number') fail(`${at}meta.cores`, 'a number', field(meta, 'cores'));
   const commit = field(meta, 'commit');
-  if (commit !== null && typeof commit !== 'string') fail('meta.commit', 'a string or null', commit);
+  if (commit !== null && typeof commit !== 'string') fail(`${at}meta.commit`, 'a string or null', commit);
 
   const results = field(value, 'results');
-  if (!Array.isArray(results)) fail('results', 'an array', results);
+  if (!Array.isArray(results)) fail(`${at}results`, 'an array', results);
   (results as unknown[]).forEach((row, i) => {
-    if (!isObject(row)) fail(`results[${i}]`, 'an object', row);
+    if (!isObject(row)) fail(`${at}results[${i}]`, 'an object', row);
     for (const key of ['suite', 'case', 'impl']) {
-      if (typeof field(row, key) !== 'string') fail(`results[${i}].${key}`, 'a string', field(row, key));
+      if (typeof field(row, key) !== 'string') fail(`${at}results[${i}].${key}`, 'a string', field(row, key));
     }
     for (const key of ['medianNs', 'minNs', 'opsPerSec', 'samples']) {
       const n = field(row, key);
-      if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) fail(`results[${i}].${key}`, 'a positive number', n);
+      if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) fail(`${at}results[${i}].${key}`, 'a positive number', n);
     }
+    const c = field(row, 'contended');
+    if (c !== undefined && c !== true) fail(`${at}results[${i}].contended`, 'true when present', c);
   });
   const comparisons = field(value, 'comparisons');
-  if (!Array.isArray(comparisons)) fail('comparisons', 'an array', comparisons);
+  if (!Array.isArray(comparisons)) fail(`${at}comparisons`, 'an array', comparisons);
   (comparisons as unknown[]).forEach((row, i) => {
-    if (!isObject(row)) fail(`comparisons[${i}]`, 'an object', row);
+    if (!isObject(row)) fail(`${at}comparisons[${i}]`, 'an object', row);
     for (const key of ['suite', 'case', 'peer']) {
-      if (typeof field(row, key) !== 'string') fail(`comparisons[${i}].${key}`, 'a string', field(row, key));
+      if (typeof field(row, key) !== 'string') fail(`${at}comparisons[${i}].${key}`, 'a string', field(row, key));
     }
-    if (typeof field(row, 'speedup') !== 'number') fail(`comparisons[${i}].speedup`, 'a number', field(row, 'speedup'));
+    if (typeof field(row, 'speedup') !== 'number') fail(`${at}comparisons[${i}].speedup`, 'a number', field(row, 'speedup'));
+    const c = field(row, 'contended');
+    if (c !== undefined && c !== true) fail(`${at}comparisons[${i}].contended`, 'true when present', c);
   });
-  return value as BenchReport;
 }
 
 // ---------------------------------------------------------------------------
@@ -235,7 +275,8 @@ function columns(rows: readonly string[][], right: readonly boolean[], indent: s
  */
 export function renderTables(outcomes: readonly CaseOutcome[]): string {
   const blocks = outcomes.map((o) => {
-    const title = caseTitle(o) + (o.note ? `  (${o.note})` : '');
+    const busy = o.busyProcesses === undefined ? '' : `  [contended: ${o.busyProcesses} busy processes]`;
+    const title = caseTitle(o) + busy + (o.note ? `  (${o.note})` : '');
     if (o.status === 'failed') return `${title}\n  FAILED: ${o.error}`;
     const speedups = new Map(o.comparisons.map((c) => [c.peer, c.speedup]));
     const rows = [
@@ -327,19 +368,67 @@ export function renderDocsMarkdown(outcomes: readonly CaseOutcome[], ctx: DocsCo
   return lines.join('\n');
 }
 
+/** Opening marker of the generated contended-benchmarks section in README.md. */
+export const CONTENDED_START = '<!-- bench:contended:start -->';
+/** Closing marker of the generated contended-benchmarks section in README.md. */
+export const CONTENDED_END = '<!-- bench:contended:end -->';
+
 /**
- * Replaces whatever lies between the first `BENCH_START` and the next
- * `BENCH_END` with `body`, keeping the markers and everything outside them.
- * Returns null when either marker is missing (or the end precedes the start).
+ * The markdown between the README's contended markers, rendered from the
+ * accumulated contended rows of docs/benchmarks.json: how they were made,
+ * then one row per case and peer, each with the spread of our samples
+ * (min and median) so a reader can see how noisy a busy machine is.
+ * @example renderContendedMarkdown(docs.contended, { command: 'npm run bench -- --contended', config: FULL_CONFIG })
+ */
+export function renderContendedMarkdown(report: ContendedReport, ctx: { command: string; config: MeasureConfig }): string {
+  const { meta } = report;
+  const lines = [
+    '<!-- Generated by bench/run.ts --contended; do not edit by hand. -->',
+    '',
+    `- Machine: ${cell(meta.cpu)}, ${meta.cores} cores, with ${report.busyProcesses} busy processes (one tight loop per core) running beside every case for its whole measurement`,
+    `- Node: ${meta.node}`,
+    `- Command (latest): \`${ctx.command}\``,
+    `- Commit (latest): ${meta.commit === null ? 'unknown (not a git checkout)' : `\`${meta.commit}\``}`,
+    `- Date (latest): ${meta.date}`,
+    `- Method: as above (${ctx.config.samples} samples per impl, interleaved); cases measured in earlier contended runs keep their rows until measured again.`,
+    '',
+    '| Suite | Case | Ours (median/op) | Ours (min/op) | Peer | Peer (median/op) | Speedup |',
+    '| --- | --- | ---: | ---: | --- | ---: | ---: |',
+  ];
+  const rowOf = new Map(report.results.map((r) => [JSON.stringify([r.suite, r.case, r.impl]), r]));
+  const oursOf = new Map<string, ImplResult>();
+  for (const r of report.results) {
+    const k = JSON.stringify([r.suite, r.case]);
+    // Ours is the one impl of a case that is not a peer in any comparison.
+    const isPeer = report.comparisons.some((c) => c.suite === r.suite && c.case === r.case && c.peer === r.impl);
+    if (!isPeer && !oursOf.has(k)) oursOf.set(k, r);
+  }
+  for (const c of report.comparisons) {
+    const ours = oursOf.get(JSON.stringify([c.suite, c.case]));
+    const peer = rowOf.get(JSON.stringify([c.suite, c.case, c.peer]));
+    lines.push(
+      `| ${cell(c.suite)} | ${cell(c.case)} | ${ours ? formatNs(ours.medianNs) : '?'} | ${ours ? formatNs(ours.minNs) : '?'} | ${cell(c.peer)} | ` +
+        `${peer ? formatNs(peer.medianNs) : '?'} | ${formatSpeedup(c.speedup)} |`,
+    );
+  }
+  if (report.comparisons.length === 0) lines.push('| (no case measured) | | | | | | |');
+  return lines.join('\n');
+}
+
+/**
+ * Replaces whatever lies between the first `start` marker (default
+ * `BENCH_START`) and the next `end` marker (default `BENCH_END`) with `body`,
+ * keeping the markers and everything outside them. Returns null when either
+ * marker is missing (or the end precedes the start).
  * @example replaceBetweenMarkers('a\n<!-- bench:start -->\nold\n<!-- bench:end -->\nb', 'new') // 'a\n<!-- bench:start -->\nnew\n<!-- bench:end -->\nb'
  */
-export function replaceBetweenMarkers(text: string, body: string): string | null {
-  const start = text.indexOf(BENCH_START);
-  if (start < 0) return null;
-  const bodyStart = start + BENCH_START.length;
-  const end = text.indexOf(BENCH_END, bodyStart);
-  if (end < 0) return null;
-  return `${text.slice(0, bodyStart)}\n${body.trimEnd()}\n${text.slice(end)}`;
+export function replaceBetweenMarkers(text: string, body: string, start: string = BENCH_START, end: string = BENCH_END): string | null {
+  const from = text.indexOf(start);
+  if (from < 0) return null;
+  const bodyStart = from + start.length;
+  const to = text.indexOf(end, bodyStart);
+  if (to < 0) return null;
+  return `${text.slice(0, bodyStart)}\n${body.trimEnd()}\n${text.slice(to)}`;
 }
 
 /**
@@ -352,17 +441,63 @@ export interface DocsWriteResult {
   readme: 'updated' | 'no-file' | 'no-markers';
 }
 
+/** The docs JSON already on disk, or null when it is missing or not a report. */
+function readExistingDocs(path: string): BenchReport | null {
+  if (!existsSync(path)) return null;
+  try {
+    return parseReport(JSON.parse(readFileSync(path, 'utf8')), path);
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Writes the results JSON to `jsonPath` (creating its folder) and rewrites the
- * marked section of the README at `readmePath`. A README without both markers
- * is left untouched and reported as such.
+ * Writes the docs results JSON to `jsonPath` (creating its folder) and
+ * rewrites the matching marked section of the README at `readmePath`.
+ *
+ * A quiet run (no `contended`) replaces the quiet rows and the
+ * `BENCH_START`/`BENCH_END` section, and keeps the `contended` part of the
+ * JSON already there. A contended run (`contended` given, `report` holding
+ * its rows) keeps the quiet rows, merges its rows into the `contended` part
+ * (a case measured again replaces its earlier rows) and rewrites the
+ * `CONTENDED_START`/`CONTENDED_END` section with `contended.render(merged)`.
+ * A README without the markers is left untouched and reported as such.
  * @example writeDocs({ readmePath: 'README.md', jsonPath: 'docs/benchmarks.json', report, markdown })
  */
-export function writeDocs(opts: { readmePath: string; jsonPath: string; report: BenchReport; markdown: string }): DocsWriteResult {
+export function writeDocs(opts: {
+  readmePath: string;
+  jsonPath: string;
+  report: BenchReport;
+  markdown: string;
+  contended?: { busyProcesses: number; render: (merged: ContendedReport) => string };
+}): DocsWriteResult {
   mkdirSync(dirname(opts.jsonPath), { recursive: true });
-  writeFileSync(opts.jsonPath, `${JSON.stringify(opts.report, null, 2)}\n`);
+  const existing = readExistingDocs(opts.jsonPath);
+  let json: BenchReport;
+  let markdown = opts.markdown;
+  let markers: [string, string] = [BENCH_START, BENCH_END];
+  if (opts.contended === undefined) {
+    json = { ...opts.report };
+    delete json.contended;
+    if (existing?.contended !== undefined) json.contended = existing.contended;
+  } else {
+    const measured = new Set(opts.report.results.map((r) => JSON.stringify([r.suite, r.case])));
+    const keep = <T extends { suite: string; case: string }>(rows: readonly T[] | undefined): T[] =>
+      (rows ?? []).filter((r) => !measured.has(JSON.stringify([r.suite, r.case])));
+    const merged: ContendedReport = {
+      meta: { ...opts.report.meta },
+      results: [...keep(existing?.contended?.results), ...opts.report.results],
+      comparisons: [...keep(existing?.contended?.comparisons), ...opts.report.comparisons],
+      busyProcesses: opts.contended.busyProcesses,
+    };
+    json = existing === null ? { meta: { ...opts.report.meta }, results: [], comparisons: [] } : { meta: existing.meta, results: existing.results, comparisons: existing.comparisons };
+    json.contended = merged;
+    markdown = opts.contended.render(merged);
+    markers = [CONTENDED_START, CONTENDED_END];
+  }
+  writeFileSync(opts.jsonPath, `${JSON.stringify(json, null, 2)}\n`);
   if (!existsSync(opts.readmePath)) return { readme: 'no-file' };
-  const next = replaceBetweenMarkers(readFileSync(opts.readmePath, 'utf8'), opts.markdown);
+  const next = replaceBetweenMarkers(readFileSync(opts.readmePath, 'utf8'), markdown, markers[0], markers[1]);
   if (next === null) return { readme: 'no-markers' };
   writeFileSync(opts.readmePath, next);
   return { readme: 'updated' };

@@ -46,6 +46,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { ChaseLevDeque, STEAL_OK, STEAL_RETRY, type DequeOwner, type DequeStealer } from './chase-lev-deque.ts';
 import { ForkJoinTaskError } from './work-stealing-errors.ts';
+import { AdaptiveSpin } from './atomics-wait.ts';
 import {
   C_DONE_SEQ,
   C_DONE_TAIL,
@@ -80,12 +81,18 @@ import {
 } from './work-stealing-layout.ts';
 
 /**
- * Failed take attempts before a thread sleeps. One attempt looks at every
- * deque and inbox (a few loads each); 256 of them cost some tens of
- * microseconds, about what a futex sleep and wake-up costs, so a thread that
- * spins this long and then sleeps wastes at most about twice the optimum.
+ * Most failed take attempts before a thread sleeps. One attempt looks at
+ * every deque and inbox (a few loads each); 256 of them cost some tens of
+ * microseconds, about what a futex sleep and wake-up costs, so on idle cores
+ * a thread that spins this long and then sleeps wastes at most about twice
+ * the optimum. The actual budget adapts (atomics-wait.ts): it shrinks when
+ * spins end in sleep anyway and drops to MIN_SPINS while the thread competes
+ * for a core (descheduled mid-spin, or waiting in the run queue), where
+ * every spin is time taken from another thread, maybe the one we wait for.
  */
-const SPIN_TRIES = 256;
+const MAX_SPINS = 256;
+/** Fewest take attempts before sleeping (contended, or spinning never pays). */
+const MIN_SPINS = 8;
 /** Backstop timeout of a sleep: a lost wake-up (there should be none) costs this much latency, never a hang. */
 const SLEEP_MS = 50;
 
@@ -198,6 +205,10 @@ class ForkJoinRuntime implements ForkJoinContext {
   private readonly stashFailures: (InlineFailure | null)[];
   private errorSeq: number;
   private victim: number;
+  /** Adaptive spin budget of the idle loop (waiting for any work). */
+  private readonly idleSpin: AdaptiveSpin;
+  /** Adaptive spin budget of joins (waiting for one subtask with nothing to help with). */
+  private readonly joinSpin: AdaptiveSpin;
 
   constructor(d: WorkStealingWorkerData, module: Record<string, unknown>) {
     this.shared = Object.freeze([...d.shared]);
@@ -236,6 +247,10 @@ class ForkJoinRuntime implements ForkJoinContext {
     this.stashFailures = [];
     this.errorSeq = 1;
     this.victim = d.index;
+    // One attempt scans every deque: allow more time between clock readings on big teams before calling it descheduled.
+    const spinOptions = { minSpins: MIN_SPINS, maxSpins: MAX_SPINS, preemptMs: 0.2 + 0.01 * d.threads };
+    this.idleSpin = new AdaptiveSpin(spinOptions);
+    this.joinSpin = new AdaptiveSpin(spinOptions);
   }
 
   /** The exported function names, in id order. */
@@ -246,16 +261,24 @@ class ForkJoinRuntime implements ForkJoinContext {
   /** The scheduling loop; returns on SHUTDOWN. */
   run(): void {
     const ctl = this.ctl;
+    const spin = this.idleSpin;
     let idle = 0;
     for (;;) {
       if (this.take()) {
+        if (idle > 0) spin.hit(idle);
         this.execute();
         idle = 0;
         continue;
       }
       if (Atomics.load(ctl, C_SHUTDOWN) !== 0) return;
-      if (++idle < SPIN_TRIES) continue;
+      if (idle === 0) spin.begin();
+      idle++;
+      // Keep looking while the adaptive budget lasts (and we were not descheduled meanwhile).
+      if (idle < spin.spins && ((idle & 15) !== 15 || !spin.tick())) continue;
+      spin.miss();
+      const t = spin.parkStart();
       this.sleep(-1);
+      spin.parkEnd(t);
       idle = 0;
     }
   }
@@ -446,19 +469,31 @@ class ForkJoinRuntime implements ForkJoinContext {
   private help(slot: number): number {
     const ctl = this.ctl;
     const at = this.states + slot;
+    const spin = this.joinSpin;
     let spins = 0;
     for (;;) {
       const s = Atomics.load(ctl, at) & SLOT_STATE_MASK;
-      if (s === SLOT_DONE || s === SLOT_ERROR) return s;
+      if (s === SLOT_DONE || s === SLOT_ERROR) {
+        if (spins > 0) spin.hit(spins);
+        return s;
+      }
       if (this.take()) {
+        if (spins > 0) spin.hit(spins);
         this.execute();
         spins = 0;
         continue;
       }
-      if (++spins < SPIN_TRIES) continue;
+      if (spins === 0) spin.begin();
+      spins++;
+      if (spins < spin.spins && ((spins & 15) !== 15 || !spin.tick())) continue;
+      spin.miss();
       // Ask the completer to wake us, unless it completed in the meantime.
       const seen = Atomics.compareExchange(ctl, at, SLOT_PENDING, SLOT_PENDING | SLOT_WAITER);
-      if (seen === SLOT_PENDING || seen === (SLOT_PENDING | SLOT_WAITER)) this.sleep(at);
+      if (seen === SLOT_PENDING || seen === (SLOT_PENDING | SLOT_WAITER)) {
+        const t = spin.parkStart();
+        this.sleep(at);
+        spin.parkEnd(t);
+      }
       spins = 0;
     }
   }

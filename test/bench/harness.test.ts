@@ -430,9 +430,12 @@ describe('CLI arguments', () => {
       docs: true,
       dir: 'x',
       inProcess: false,
+      contended: false,
       help: false,
     });
     assert.equal(parseCliArgs(['-h']).help, true);
+    assert.equal(parseCliArgs(['--contended']).contended, true);
+    assert.throws(() => parseCliArgs(['--contended=2']), /--contended takes no value/);
     assert.equal(parseCliArgs(['--in-process']).inProcess, true);
     assert.throws(() => parseCliArgs(['--in-process=yes']), /--in-process takes no value/);
   });

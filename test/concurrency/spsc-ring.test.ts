@@ -171,7 +171,7 @@ test('bad capacities, oversized messages and foreign buffers throw typed errors 
   const wrongVersion = SpscRing.create({ capacityBytes: 64 }).buffer;
   new Int32Array(wrongVersion)[1] = 99;
   assert.throws(() => SpscRing.from(wrongVersion), /layout version 99/);
-  assert.throws(() => SpscRing.create({ capacityBytes: 64 }).consumer().readInto(new Uint8Array(64), -1), /SpscConsumer readInto timeoutMs \(-1\) must be a number >= 0/);
+  assert.throws(() => SpscRing.create({ capacityBytes: 64 }).consumer().readInto(new Uint8Array(64), -1), /SpscConsumer readInto timeoutMs \(-1\) must be a number of ms from 0 to 2\^31 - 1/);
 });
 
 test('blocking and async waits time out with RingTimeoutError', async () => {
