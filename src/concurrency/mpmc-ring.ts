@@ -38,9 +38,10 @@
  * by any single consumer; across consumers there is no global order.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { allocate, checkOptions, numberError } from '../validate.ts';
 import { RingTimeoutError } from './errors.ts';
-
 import { checkTimeout, waitAsync } from './atomics-wait.ts';
+
 const MAGIC = 0x524d4842; // 'BHMR' little-endian
 const VERSION = 1;
 const I_MAGIC = 0;
@@ -108,21 +109,24 @@ export class MpmcRing {
   }
 
   /**
-   * Allocates a new, empty queue.
+   * Allocates a new, empty queue of `(80 + slots) * 4 + slots * (4 + slotBytes)`
+   * bytes. Throws `InvalidArgumentError` for options that are not an object
+   * or values that are not numbers, `OutOfRangeError` for a value outside its
+   * rule or a size the engine cannot allocate (the largest options ask for
+   * 2^24 slots of 2^20 bytes, 16 TiB: refused typed, naming both and the size).
    * @example const q = MpmcRing.create({ slots: 256, slotBytes: 8 })
    */
   static create(options: MpmcRingOptions): MpmcRing {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError(`MpmcRing options must be an object { slots, slotBytes }, got ${describe(options)}`);
+    if (options === undefined) throw new InvalidArgumentError('MpmcRing options must be an object { slots, slotBytes }, got undefined');
+    const { slots, slotBytes } = checkOptions('MpmcRing', 'options', options);
+    if (typeof slots !== 'number' || !Number.isInteger(slots) || slots < 2 || slots > MAX_SLOTS || (slots & (slots - 1)) !== 0) {
+      throw new (numberError(slots))(`MpmcRing slots (${describe(slots)}) must be a power of two from 2 to 2^24`);
     }
-    const { slots, slotBytes } = options;
-    if (!Number.isInteger(slots) || slots < 2 || slots > MAX_SLOTS || (slots & (slots - 1)) !== 0) {
-      throw new OutOfRangeError(`MpmcRing slots (${describe(slots)}) must be a power of two from 2 to 2^24`);
+    if (typeof slotBytes !== 'number' || !Number.isInteger(slotBytes) || slotBytes < 4 || slotBytes > MAX_SLOT_BYTES || slotBytes % 4 !== 0) {
+      throw new (numberError(slotBytes))(`MpmcRing slotBytes (${describe(slotBytes)}) must be a multiple of 4 from 4 to 2^20`);
     }
-    if (!Number.isInteger(slotBytes) || slotBytes < 4 || slotBytes > MAX_SLOT_BYTES || slotBytes % 4 !== 0) {
-      throw new OutOfRangeError(`MpmcRing slotBytes (${describe(slotBytes)}) must be a multiple of 4 from 4 to 2^20`);
-    }
-    const buffer = new SharedArrayBuffer(totalBytes(slots, slotBytes));
+    const bytes = totalBytes(slots, slotBytes);
+    const buffer = allocate('MpmcRing', `slots (${slots}) x slotBytes (${slotBytes})`, bytes, () => new SharedArrayBuffer(bytes));
     const words = new Int32Array(buffer);
     words[I_MAGIC] = MAGIC;
     words[I_VERSION] = VERSION;
@@ -211,9 +215,7 @@ export class MpmcRing {
    * @example const n = q.tryDequeueInto(scratch)
    */
   tryDequeueInto(target: Uint8Array): number {
-    if (target.length < this.slotBytes) {
-      throw new OutOfRangeError(`MpmcRing target length (${target.length}) must be at least slotBytes (${this.slotBytes})`);
-    }
+    if (!(target instanceof Uint8Array) || target.length < this.slotBytes) this._badTarget(target);
     const words = this.words;
     const mask = this.mask;
     let pos = Atomics.load(words, I_DEQ);
@@ -248,6 +250,12 @@ export class MpmcRing {
     return len;
   }
 
+  /** Throws the error of a `target` that is not a Uint8Array of at least `slotBytes` (off the hot path). */
+  private _badTarget(target: unknown): never {
+    if (!(target instanceof Uint8Array)) throw new InvalidArgumentError(`MpmcRing target must be a Uint8Array, got ${describe(target)}`);
+    throw new OutOfRangeError(`MpmcRing target length (${target.length}) must be at least slotBytes (${this.slotBytes})`);
+  }
+
   /**
    * Dequeues one message as a new Uint8Array, or null if the queue is empty.
    * @example const msg = q.tryDequeue()
@@ -264,8 +272,8 @@ export class MpmcRing {
    * @example q.enqueue(msg, 1000)
    */
   enqueue(message: ArrayBufferView, timeoutMs: number): void {
-    if (this.tryEnqueue(message)) return;
     checkTimeout('MpmcRing enqueue', timeoutMs);
+    if (this.tryEnqueue(message)) return;
     for (let i = 0; i < SPIN_TRIES; i++) if (this.tryEnqueue(message)) return;
     const deadline = performance.now() + timeoutMs;
     const words = this.words;
@@ -289,9 +297,9 @@ export class MpmcRing {
    * @example const n = q.dequeueInto(scratch, 1000)
    */
   dequeueInto(target: Uint8Array, timeoutMs: number): number {
+    checkTimeout('MpmcRing dequeueInto', timeoutMs);
     let n = this.tryDequeueInto(target);
     if (n >= 0) return n;
-    checkTimeout('MpmcRing dequeueInto', timeoutMs);
     for (let i = 0; i < SPIN_TRIES; i++) if ((n = this.tryDequeueInto(target)) >= 0) return n;
     const deadline = performance.now() + timeoutMs;
     const words = this.words;
@@ -315,9 +323,9 @@ export class MpmcRing {
    * @example const msg = await q.dequeueAsync(1000)
    */
   async dequeueAsync(timeoutMs: number): Promise<Uint8Array> {
+    checkTimeout('MpmcRing dequeueAsync', timeoutMs);
     const first = this.tryDequeue();
     if (first !== null) return first;
-    checkTimeout('MpmcRing dequeueAsync', timeoutMs);
     const deadline = performance.now() + timeoutMs;
     const words = this.words;
     Atomics.add(words, I_WAITING_CONSUMERS, 1);
@@ -340,8 +348,8 @@ export class MpmcRing {
    * @example await q.enqueueAsync(msg, 1000)
    */
   async enqueueAsync(message: ArrayBufferView, timeoutMs: number): Promise<void> {
-    if (this.tryEnqueue(message)) return;
     checkTimeout('MpmcRing enqueueAsync', timeoutMs);
+    if (this.tryEnqueue(message)) return;
     const deadline = performance.now() + timeoutMs;
     const words = this.words;
     Atomics.add(words, I_WAITING_PRODUCERS, 1);
