@@ -40,7 +40,8 @@
  * needs explicitly.
  *
  * Roles: `ChaseLevDeque.create()` allocates; other threads wrap the same buffer
- * with `ChaseLevDeque.from(buffer)`. `owner()` returns the push/pop handle:
+ * with `ChaseLevDeque.from(buffer)` (or build a handle from it directly,
+ * `new DequeOwner(buffer)`, `new DequeStealer(buffer)`). `owner()` returns the push/pop handle:
  * exactly one thread may use it at a time (not enforced, that would cost an
  * atomic per call). `stealer()` handles may be used by any number of threads.
  * The owner may also steal from its own deque.
@@ -51,8 +52,14 @@
  * past every index a slow thief could still be holding, then BOTTOM to match,
  * so the next owner starts from a consistent empty deque and no in-flight
  * steal can succeed against it.
+ *
+ * Arguments: push, pop and steal check their Int32Array with one instanceof
+ * and one length comparison before anything is read or written (a refused
+ * pop or steal has not reserved or taken an item), and throw from a helper
+ * off that path.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { allocate, checkOptions, numberError } from '../validate.ts';
 
 const MAGIC = 0x4c434842; // 'BHCL' little-endian
 const VERSION = 1;
@@ -86,6 +93,45 @@ export interface ChaseLevDequeOptions {
 }
 
 /**
+ * Checks that `buffer` holds a deque of this layout version and returns its
+ * capacity and item size; the errors name `component`.
+ */
+function dequeHeader(component: string, buffer: unknown): { capacity: number; itemWords: number } {
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    throw new InvalidArgumentError(`${component} buffer must be a SharedArrayBuffer made by ChaseLevDeque.create, got ${describe(buffer)}`);
+  }
+  if (buffer.byteLength < (I_DATA + MIN_CAPACITY) * 4) {
+    throw new InvalidArgumentError(`${component} buffer (${buffer.byteLength} bytes) is too small to hold a deque`);
+  }
+  const words = new Int32Array(buffer, 0, 4);
+  if (words[I_MAGIC] !== MAGIC) {
+    throw new InvalidArgumentError(`${component} buffer has magic 0x${(words[I_MAGIC] >>> 0).toString(16)}, expected 0x${MAGIC.toString(16)}: not a ChaseLevDeque`);
+  }
+  if (words[I_VERSION] !== VERSION) {
+    throw new InvalidArgumentError(`${component} buffer has layout version ${words[I_VERSION]}, this code reads version ${VERSION}`);
+  }
+  const capacity = words[I_CAPACITY];
+  const itemWords = words[I_ITEM_WORDS];
+  if (
+    capacity < MIN_CAPACITY ||
+    capacity > MAX_CAPACITY ||
+    (capacity & (capacity - 1)) !== 0 ||
+    itemWords < 1 ||
+    itemWords > MAX_ITEM_WORDS ||
+    buffer.byteLength !== (I_DATA + capacity * itemWords) * 4
+  ) {
+    throw new InvalidArgumentError(`${component} buffer header says ${capacity} items of ${itemWords} words but the buffer has ${buffer.byteLength} bytes`);
+  }
+  return { capacity, itemWords };
+}
+
+/** Throws the error of an item or output array that is not an Int32Array of at least `itemWords` (off the hot path). */
+function badItem(component: string, param: string, v: unknown, itemWords: number): never {
+  if (!(v instanceof Int32Array)) throw new InvalidArgumentError(`${component} ${param} must be an Int32Array, got ${describe(v)}`);
+  throw new OutOfRangeError(`${component} ${param} length (${v.length}) must be at least itemWords (${itemWords})`);
+}
+
+/**
  * A bounded Chase-Lev work-stealing deque over a SharedArrayBuffer (see the
  * design note at the top of this file).
  * @example
@@ -111,21 +157,24 @@ export class ChaseLevDeque {
   }
 
   /**
-   * Allocates an empty deque.
+   * Allocates an empty deque of `(48 + capacity * itemWords) * 4` bytes.
+   * Throws `InvalidArgumentError` for options that are not an object or
+   * values that are not numbers, `OutOfRangeError` for a value outside its
+   * rule or a size the engine cannot allocate (the largest options ask for
+   * 2^24 items of 256 words, 16 GiB: refused typed, naming both and the size).
    * @example const deque = ChaseLevDeque.create({ capacity: 1024, itemWords: 12 })
    */
   static create(options: ChaseLevDequeOptions): ChaseLevDeque {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError(`ChaseLevDeque options must be an object { capacity, itemWords }, got ${describe(options)}`);
+    if (options === undefined) throw new InvalidArgumentError('ChaseLevDeque options must be an object { capacity, itemWords }, got undefined');
+    const { capacity, itemWords } = checkOptions('ChaseLevDeque', 'options', options);
+    if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) {
+      throw new (numberError(capacity))(`ChaseLevDeque capacity (${describe(capacity)}) must be a power of two from 2 to 2^24`);
     }
-    const { capacity, itemWords } = options;
-    if (!Number.isInteger(capacity) || capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || (capacity & (capacity - 1)) !== 0) {
-      throw new OutOfRangeError(`ChaseLevDeque capacity (${describe(capacity)}) must be a power of two from 2 to 2^24`);
+    if (typeof itemWords !== 'number' || !Number.isInteger(itemWords) || itemWords < 1 || itemWords > MAX_ITEM_WORDS) {
+      throw new (numberError(itemWords))(`ChaseLevDeque itemWords (${describe(itemWords)}) must be an integer from 1 to ${MAX_ITEM_WORDS}`);
     }
-    if (!Number.isInteger(itemWords) || itemWords < 1 || itemWords > MAX_ITEM_WORDS) {
-      throw new OutOfRangeError(`ChaseLevDeque itemWords (${describe(itemWords)}) must be an integer from 1 to ${MAX_ITEM_WORDS}`);
-    }
-    const buffer = new SharedArrayBuffer((I_DATA + capacity * itemWords) * 4);
+    const bytes = (I_DATA + capacity * itemWords) * 4;
+    const buffer = allocate('ChaseLevDeque', `capacity (${capacity}) x itemWords (${itemWords})`, bytes, () => new SharedArrayBuffer(bytes));
     const words = new Int32Array(buffer);
     words[I_MAGIC] = MAGIC;
     words[I_VERSION] = VERSION;
@@ -140,24 +189,7 @@ export class ChaseLevDeque {
    * @example const deque = ChaseLevDeque.from(workerData.deque)
    */
   static from(buffer: SharedArrayBuffer): ChaseLevDeque {
-    if (!(buffer instanceof SharedArrayBuffer)) {
-      throw new InvalidArgumentError(`ChaseLevDeque.from buffer must be a SharedArrayBuffer, got ${describe(buffer)}`);
-    }
-    if (buffer.byteLength < (I_DATA + MIN_CAPACITY) * 4) {
-      throw new InvalidArgumentError(`ChaseLevDeque.from buffer (${buffer.byteLength} bytes) is too small to hold a deque`);
-    }
-    const words = new Int32Array(buffer, 0, 4);
-    if (words[I_MAGIC] !== MAGIC) {
-      throw new InvalidArgumentError(`ChaseLevDeque.from buffer has magic 0x${(words[I_MAGIC] >>> 0).toString(16)}, expected 0x${MAGIC.toString(16)}: not a ChaseLevDeque`);
-    }
-    if (words[I_VERSION] !== VERSION) {
-      throw new InvalidArgumentError(`ChaseLevDeque.from buffer has layout version ${words[I_VERSION]}, this code reads version ${VERSION}`);
-    }
-    const cap = words[I_CAPACITY];
-    const itemWords = words[I_ITEM_WORDS];
-    if (cap < MIN_CAPACITY || (cap & (cap - 1)) !== 0 || buffer.byteLength !== (I_DATA + cap * itemWords) * 4) {
-      throw new InvalidArgumentError(`ChaseLevDeque.from buffer header says ${cap} items of ${itemWords} words but the buffer has ${buffer.byteLength} bytes`);
-    }
+    dequeHeader('ChaseLevDeque.from', buffer);
     return new ChaseLevDeque(buffer);
   }
 
@@ -166,7 +198,7 @@ export class ChaseLevDeque {
    * @example const owner = deque.owner(); owner.push(item); owner.pop(out)
    */
   owner(): DequeOwner {
-    return new DequeOwner(this.words, this.capacity, this.itemWords);
+    return new DequeOwner(this.buffer);
   }
 
   /**
@@ -174,7 +206,7 @@ export class ChaseLevDeque {
    * @example if (deque.stealer().steal(out) === STEAL_OK) run(out)
    */
   stealer(): DequeStealer {
-    return new DequeStealer(this.words, this.capacity, this.itemWords);
+    return new DequeStealer(this.buffer);
   }
 
   /**
@@ -215,18 +247,26 @@ export class DequeOwner {
   private readonly mask: number;
   private readonly itemWords: number;
 
-  /** @internal Use {@link ChaseLevDeque.owner}. */
-  constructor(words: Int32Array, capacity: number, itemWords: number) {
-    this.words = words;
+  /**
+   * The owner handle of the deque in `buffer`; usually obtained with {@link ChaseLevDeque.owner}.
+   * Throws `InvalidArgumentError` if `buffer` does not hold a deque of this version.
+   * @example const owner = new DequeOwner(workerData.deque)
+   */
+  constructor(buffer: SharedArrayBuffer) {
+    const { capacity, itemWords } = dequeHeader('DequeOwner', buffer);
+    this.words = new Int32Array(buffer);
     this.mask = capacity - 1;
     this.itemWords = itemWords;
   }
 
   /**
-   * Copies `item` (its first `itemWords` words) onto the bottom; false when full.
+   * Copies `item` (its first `itemWords` words) onto the bottom; false when
+   * full. Throws `InvalidArgumentError` unless `item` is an Int32Array,
+   * `OutOfRangeError` if it is shorter than `itemWords`.
    * @example owner.push(new Int32Array([1, 2]))
    */
   push(item: Int32Array): boolean {
+    if (!(item instanceof Int32Array) || item.length < this.itemWords) badItem('DequeOwner push', 'item', item, this.itemWords);
     const w = this.words;
     const b = Atomics.load(w, I_BOTTOM);
     const t = Atomics.load(w, I_TOP);
@@ -239,10 +279,13 @@ export class DequeOwner {
   }
 
   /**
-   * Moves the bottom (most recently pushed) item into `out`; false when empty.
+   * Moves the bottom (most recently pushed) item into `out`; false when
+   * empty. Throws (taking nothing) `InvalidArgumentError` unless `out` is an
+   * Int32Array, `OutOfRangeError` if it is shorter than `itemWords`.
    * @example while (owner.pop(out)) run(out)
    */
   pop(out: Int32Array): boolean {
+    if (!(out instanceof Int32Array) || out.length < this.itemWords) badItem('DequeOwner pop', 'out', out, this.itemWords);
     const w = this.words;
     const b = (Atomics.load(w, I_BOTTOM) - 1) | 0;
     Atomics.store(w, I_BOTTOM, b);
@@ -281,19 +324,27 @@ export class DequeStealer {
   private readonly mask: number;
   private readonly itemWords: number;
 
-  /** @internal Use {@link ChaseLevDeque.stealer}. */
-  constructor(words: Int32Array, capacity: number, itemWords: number) {
-    this.words = words;
+  /**
+   * A thief handle of the deque in `buffer`; usually obtained with {@link ChaseLevDeque.stealer}.
+   * Throws `InvalidArgumentError` if `buffer` does not hold a deque of this version.
+   * @example const stealer = new DequeStealer(workerData.deque)
+   */
+  constructor(buffer: SharedArrayBuffer) {
+    const { capacity, itemWords } = dequeHeader('DequeStealer', buffer);
+    this.words = new Int32Array(buffer);
     this.mask = capacity - 1;
     this.itemWords = itemWords;
   }
 
   /**
    * Moves the top (oldest) item into `out`. Returns {@link STEAL_OK},
-   * {@link STEAL_EMPTY}, or {@link STEAL_RETRY} when another thread won the race.
+   * {@link STEAL_EMPTY}, or {@link STEAL_RETRY} when another thread won the
+   * race. Throws (taking nothing) `InvalidArgumentError` unless `out` is an
+   * Int32Array, `OutOfRangeError` if it is shorter than `itemWords`.
    * @example if (stealer.steal(out) === STEAL_OK) run(out)
    */
   steal(out: Int32Array): number {
+    if (!(out instanceof Int32Array) || out.length < this.itemWords) badItem('DequeStealer steal', 'out', out, this.itemWords);
     const w = this.words;
     const t = Atomics.load(w, I_TOP);
     const b = Atomics.load(w, I_BOTTOM);

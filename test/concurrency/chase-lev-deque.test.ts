@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ChaseLevDeque, STEAL_EMPTY, STEAL_OK, STEAL_RETRY } from '../../src/concurrency/chase-lev-deque.ts';
+import { spawnSync } from 'node:child_process';
+import { ErrorCode, InvalidArgumentError, OutOfRangeError } from '../../src/errors.ts';
+import { ChaseLevDeque, DequeOwner, DequeStealer, STEAL_EMPTY, STEAL_OK, STEAL_RETRY } from '../../src/concurrency/chase-lev-deque.ts';
 import { startWorker } from '../helpers/worker.ts';
 
 const WORKER = new URL('./fixtures/deque-worker.ts', import.meta.url).href;
@@ -131,3 +133,84 @@ test('one owner and 2 thieves on real threads: 400k items, every item taken exac
     await Promise.all(started.map((s) => s.worker.terminate()));
   }
 });
+
+test('options of the wrong kind are InvalidArgumentError; a deque the engine cannot allocate is OutOfRangeError naming the size', () => {
+  const invalid = (e: unknown) => e instanceof InvalidArgumentError && e.code === ErrorCode.INVALID_ARG;
+  assert.throws(() => ChaseLevDeque.create([] as never), (e: unknown) => invalid(e) && /ChaseLevDeque options must be an object/.test((e as Error).message));
+  assert.throws(() => ChaseLevDeque.create({ capacity: '8', itemWords: 2 } as never), (e: unknown) => invalid(e) && /ChaseLevDeque capacity \("8"\)/.test((e as Error).message));
+  assert.throws(() => ChaseLevDeque.create({ capacity: 8, itemWords: null } as never), (e: unknown) => invalid(e) && /ChaseLevDeque itemWords \(null\)/.test((e as Error).message));
+  assert.throws(() => ChaseLevDeque.create({ capacity: NaN, itemWords: 2 }), OutOfRangeError);
+  // The largest options ask for 16 GiB: in a child capped at 8 GB of address space the allocation really fails.
+  const out = underMemoryCap(`
+    import { ChaseLevDeque } from ${JSON.stringify(new URL('../../src/concurrency/chase-lev-deque.ts', import.meta.url).href)};
+    let r;
+    try { ChaseLevDeque.create({ capacity: 2 ** 24, itemWords: 256 }); r = { ok: true }; }
+    catch (e) { r = { name: e.constructor.name, code: e.code, message: e.message }; }
+    r.after = ChaseLevDeque.create({ capacity: 4, itemWords: 1 }).owner().push(new Int32Array(1));
+    console.log(JSON.stringify(r));`);
+  assert.equal(out.code, ErrorCode.OUT_OF_RANGE, JSON.stringify(out));
+  assert.match(out.message as string, /^ChaseLevDeque capacity \(16777216\) x itemWords \(256\) \(\d+ bytes\) could not be allocated/);
+  assert.equal(out.after, true);
+});
+
+test('handles built from the buffer check it; push, pop and steal refuse a bad array before touching the deque (a thief thread takes every item once)', async () => {
+  const count = 30_000;
+  const deque = ChaseLevDeque.create({ capacity: 64, itemWords: 2 });
+  const invalid = (e: unknown) => e instanceof InvalidArgumentError && e.code === ErrorCode.INVALID_ARG;
+  assert.throws(() => new DequeOwner(new SharedArrayBuffer(1024)), (e: unknown) => invalid(e) && /DequeOwner buffer has magic/.test((e as Error).message));
+  assert.throws(() => new DequeStealer(NaN as never), (e: unknown) => invalid(e) && /DequeStealer buffer must be a SharedArrayBuffer/.test((e as Error).message));
+  assert.throws(() => new DequeOwner(deque.buffer.slice(0, 256)), invalid, 'a truncated copy of the buffer');
+  const owner = new DequeOwner(deque.buffer);
+  const taken = new SharedArrayBuffer(count);
+  const done = new SharedArrayBuffer(4);
+  const thief = startWorker(WORKER, { role: 'thief', deque: deque.buffer, taken, done, count }, 60_000);
+  const counts = new Uint8Array(taken);
+  const doneWords = new Int32Array(done);
+  const item = new Int32Array(2);
+  const record = (): void => {
+    assert.equal(item[1], ~item[0], 'a torn item');
+    Atomics.add(counts, item[0], 1);
+    Atomics.add(doneWords, 0, 1);
+  };
+  const kinds = [NaN, 'abcdefgh', [1, 2], new Uint8Array(8), null];
+  try {
+    for (let id = 0; id < count; id++) {
+      item[0] = id;
+      item[1] = ~id;
+      if (id % 5 === 0) {
+        for (const bad of kinds) {
+          assert.throws(() => owner.push(bad as never), (e: unknown) => invalid(e) && /DequeOwner push item must be an Int32Array/.test((e as Error).message));
+          assert.throws(() => owner.pop(bad as never), (e: unknown) => invalid(e) && /DequeOwner pop out must be an Int32Array/.test((e as Error).message));
+          assert.throws(() => deque.stealer().steal(bad as never), (e: unknown) => invalid(e) && /DequeStealer steal out must be an Int32Array/.test((e as Error).message));
+        }
+        const short = (e: unknown) => e instanceof OutOfRangeError && /length \(1\) must be at least itemWords \(2\)/.test((e as Error).message);
+        assert.throws(() => owner.push(new Int32Array(1)), short);
+        assert.throws(() => owner.pop(new Int32Array(1)), short);
+        assert.throws(() => deque.stealer().steal(new Int32Array(1)), short);
+      }
+      while (!owner.push(item)) {
+        if (owner.pop(item)) record();
+        item[0] = id;
+        item[1] = ~id;
+      }
+      if (id % 3 === 2 && owner.pop(item)) record();
+    }
+    while (owner.pop(item)) record();
+    const stolen = (await thief.result) as { stolen: number; corrupt: number };
+    assert.equal(stolen.corrupt, 0, 'the thief saw torn items');
+    const wrong = counts.findIndex((c) => c !== 1);
+    assert.equal(wrong, -1, `item ${wrong} taken ${counts[wrong]} times`);
+    assert.equal(deque.size(), 0);
+  } finally {
+    await thief.worker.terminate();
+  }
+});
+
+/** Runs the ES module `code` in a child Node whose address space is capped at 8 GB and returns the JSON it prints last. */
+function underMemoryCap(code: string): Record<string, unknown> {
+  // --jitless: no WebAssembly, whose reservations alone would exceed the cap (tsx then parses without it).
+  const args = ['-c', 'ulimit -v 8000000 && exec "$0" "$@"', process.execPath, '--jitless', '--import', 'tsx', '--input-type=module', '-e', code];
+  const r = spawnSync('/bin/sh', args, { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
