@@ -42,6 +42,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { checkOptions, numberError } from '../validate.ts';
 import { waitAsync } from './atomics-wait.ts';
 import { ChaseLevDeque, type DequeOwner } from './chase-lev-deque.ts';
 import { runtimeUrl, spawnWorker } from './spawn-worker.ts';
@@ -81,6 +82,14 @@ export type { ForkJoinContext, ForkJoinHandle, ForkJoinTask } from './work-steal
 
 /** Most worker threads a pool may have. */
 export const MAX_WORK_STEALING_THREADS = 256;
+/**
+ * Most deque items of a team in all (threads x dequeCapacity): 768 MiB of
+ * deques. Bounded up front because a team is many buffers: near the
+ * address-space limit their allocations can make V8 abort the process (a
+ * failed GC commit) instead of throwing. A fork past a full deque runs
+ * inline, so a smaller deque costs no correctness.
+ */
+const MAX_TEAM_DEQUE_ITEMS = 2 ** 24;
 /** Result slots each worker has for its outstanding forked subtasks; past that, fork runs the subtask inline. */
 const SLOTS_PER_WORKER = 8192;
 /** Top-level tasks in flight at once (a power of two); more wait in a main-thread queue. */
@@ -98,9 +107,19 @@ const KEEP_ALIVE_MS = 2 ** 30;
 export interface WorkStealingPoolOptions {
   /** The task module (file URL or path): its exported functions are the tasks. Must exist. */
   filename: URL | string;
-  /** Worker threads, an integer from 1 to 256. Default: `os.availableParallelism()`. */
+  /**
+   * Worker threads, an integer from 1 to 256. Default: `os.availableParallelism()`.
+   * Each takes a control share of about 160 KB plus its deque (48 bytes per item) in shared memory.
+   */
   threads?: number;
-  /** Subtasks each worker's deque holds before fork runs them inline; a power of two from 16 to 2^20. Default 1024. */
+  /**
+   * Subtasks each worker's deque holds before fork runs them inline; a power
+   * of two from 16 to 2^20, and threads x dequeCapacity at most 2^24 (the
+   * deques take 48 bytes per item: at most 768 MiB in all; 256 threads of
+   * 2^20 would ask for 12 GiB). Default 1024. Shared memory the engine cannot
+   * allocate is refused with an `OutOfRangeError` naming threads,
+   * dequeCapacity and the bytes.
+   */
   dequeCapacity?: number;
   /** Buffers handed to every task as `ctx.shared` (e.g. an array to sort in place). */
   shared?: SharedArrayBuffer[];
@@ -149,7 +168,7 @@ export interface WorkStealingPoolStats {
  * @example await pool.close({ force: true })
  */
 export interface WorkStealingCloseOptions {
-  /** Reject unsettled submissions with ClosedError and terminate the threads at once instead of draining. */
+  /** Reject unsettled submissions with ClosedError and terminate the threads at once instead of draining. A boolean; default false. */
   force?: boolean;
 }
 
@@ -239,19 +258,25 @@ export class WorkStealingPool {
    * @example const pool = new WorkStealingPool({ filename: './dist/tasks.js', threads: 2 })
    */
   constructor(options: WorkStealingPoolOptions) {
-    if (options === null || typeof options !== 'object') {
-      throw new InvalidArgumentError(`WorkStealingPool options must be an object { filename, threads?, dequeCapacity?, shared? }, got ${describe(options)}`);
+    if (options === undefined) {
+      throw new InvalidArgumentError('WorkStealingPool options must be an object { filename, threads?, dequeCapacity?, shared? }, got undefined');
     }
+    checkOptions('WorkStealingPool', 'options', options);
     this.filename = resolveFilename(options.filename);
-    const threads = options.threads ?? availableParallelism();
-    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WORK_STEALING_THREADS) {
-      throw new OutOfRangeError(`WorkStealingPool threads (${describe(threads)}) must be an integer from 1 to ${MAX_WORK_STEALING_THREADS}`);
+    const threads = options.threads === undefined ? availableParallelism() : options.threads;
+    if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > MAX_WORK_STEALING_THREADS) {
+      throw new (numberError(threads))(`WorkStealingPool threads (${describe(threads)}) must be an integer from 1 to ${MAX_WORK_STEALING_THREADS}`);
     }
-    const cap = options.dequeCapacity ?? 1024;
-    if (!Number.isInteger(cap) || cap < 16 || cap > 2 ** 20 || (cap & (cap - 1)) !== 0) {
-      throw new OutOfRangeError(`WorkStealingPool dequeCapacity (${describe(cap)}) must be a power of two from 16 to 2^20`);
+    const cap = options.dequeCapacity === undefined ? 1024 : options.dequeCapacity;
+    if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 16 || cap > 2 ** 20 || (cap & (cap - 1)) !== 0) {
+      throw new (numberError(cap))(`WorkStealingPool dequeCapacity (${describe(cap)}) must be a power of two from 16 to 2^20`);
     }
-    const shared = options.shared ?? [];
+    if (threads * cap > MAX_TEAM_DEQUE_ITEMS) {
+      throw new OutOfRangeError(
+        `WorkStealingPool threads (${threads}) x dequeCapacity (${cap}) must be at most 2^24 deque items in all (48 bytes each: 768 MiB), got ${threads * cap}; use fewer threads or a smaller dequeCapacity`,
+      );
+    }
+    const shared = options.shared === undefined ? [] : options.shared;
     if (!Array.isArray(shared)) {
       throw new InvalidArgumentError(`WorkStealingPool shared must be an array of SharedArrayBuffer, got ${describe(shared)}`);
     }
@@ -361,11 +386,15 @@ export class WorkStealingPool {
    * ClosedError and terminates the threads at once. Idempotent.
    * @example await pool.close()
    */
-  close(options: WorkStealingCloseOptions = {}): Promise<void> {
-    if (options === null || typeof options !== 'object') {
-      return Promise.reject(new InvalidArgumentError(`WorkStealingPool close options must be an object { force? }, got ${describe(options)}`));
+  close(options?: WorkStealingCloseOptions): Promise<void> {
+    if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+      return Promise.reject(new InvalidArgumentError(`WorkStealingPool close options must be an object { force? } when given, got ${describe(options)}`));
     }
-    const force = options.force === true;
+    const f = options?.force;
+    if (f !== undefined && typeof f !== 'boolean') {
+      return Promise.reject(new InvalidArgumentError(`WorkStealingPool close force must be a boolean, got ${describe(f)}`));
+    }
+    const force = f === true;
     this.isClosed = true;
     if (force) this.rejectAll(new ClosedError('WorkStealingPool'));
     if (this.closing === null) {
@@ -384,16 +413,36 @@ export class WorkStealingPool {
   // -------------------------------------------------------------------------
   // Teams
 
-  private startTeam(): Team {
+  /**
+   * Allocates a team's shared memory (before any thread starts), turning an
+   * allocation failure into an OutOfRangeError naming the options and the size.
+   */
+  private allocateTeam(): { layout: TeamLayout; control: SharedArrayBuffer; deques: ChaseLevDeque[]; inboxDeques: ChaseLevDeque[] } {
     const threads = this.threads;
     const layout = teamLayout(threads, SLOTS_PER_WORKER, ROOT_SLOTS);
-    const control = new SharedArrayBuffer(layout.bytes);
-    const deques: ChaseLevDeque[] = [];
-    const inboxDeques: ChaseLevDeque[] = [];
-    for (let w = 0; w < threads; w++) {
-      deques.push(ChaseLevDeque.create({ capacity: this.dequeCapacity, itemWords: DESC_WORDS }));
-      inboxDeques.push(ChaseLevDeque.create({ capacity: INBOX_CAPACITY, itemWords: DESC_WORDS }));
+    const dequeBytes = (capacity: number) => 192 + capacity * DESC_WORDS * 4;
+    const bytes = layout.bytes + threads * (dequeBytes(this.dequeCapacity) + dequeBytes(INBOX_CAPACITY));
+    try {
+      const control = new SharedArrayBuffer(layout.bytes);
+      const deques: ChaseLevDeque[] = [];
+      const inboxDeques: ChaseLevDeque[] = [];
+      for (let w = 0; w < threads; w++) {
+        deques.push(ChaseLevDeque.create({ capacity: this.dequeCapacity, itemWords: DESC_WORDS }));
+        inboxDeques.push(ChaseLevDeque.create({ capacity: INBOX_CAPACITY, itemWords: DESC_WORDS }));
+      }
+      return { layout, control, deques, inboxDeques };
+    } catch (e) {
+      // V8's "Array buffer allocation failed", or ChaseLevDeque's typed form of it (also a RangeError).
+      if (!(e instanceof RangeError)) throw e;
+      throw new OutOfRangeError(
+        `WorkStealingPool threads (${threads}) x dequeCapacity (${this.dequeCapacity}) need ${bytes} bytes of shared memory, which could not be allocated; use fewer threads or a smaller dequeCapacity`,
+      );
     }
+  }
+
+  private startTeam(): Team {
+    const threads = this.threads;
+    const { layout, control, deques, inboxDeques } = this.allocateTeam();
     const freeRoots: number[] = [];
     for (let i = ROOT_SLOTS - 1; i >= 0; i--) freeRoots.push(i);
     const team: Team = {
@@ -476,7 +525,13 @@ export class WorkStealingPool {
       s.reject(error);
     }
     if (this.isClosed && this.unsettled() === 0) return;
-    this.team = this.startTeam();
+    try {
+      this.team = this.startTeam();
+    } catch (e) {
+      // No memory for a replacement team: the pool fails as if its threads could not start.
+      this.failure = new ForkJoinWorkerCrashedError(index, `${detail}; no replacement team could be started: ${(e as Error).message}`, exitCode, e);
+      this.rejectAll(this.failure);
+    }
     this.updateKeepAlive();
   }
 

@@ -249,3 +249,60 @@ test('the process stays alive while a task is outstanding and exits on its own o
   assert.equal(r.stdout.trim(), `result ${fibSeq(20)}`, r.stderr);
   assert.equal(r.status, 0);
 });
+
+test('options of the wrong kind are InvalidArgumentError: null is not "left out", an array is not options', () => {
+  const invalid = (re: RegExp) => (e: unknown) => e instanceof TypeError && (e as { code?: string }).code === ErrorCode.INVALID_ARG && re.test((e as Error).message);
+  assert.throws(() => new WorkStealingPool([] as never), invalid(/WorkStealingPool options must be an object when given, got/));
+  assert.throws(() => new WorkStealingPool({ filename: TASKS, threads: null } as never), invalid(/WorkStealingPool threads \(null\) must be an integer from 1 to 256/));
+  assert.throws(() => new WorkStealingPool({ filename: TASKS, threads: '2' } as never), invalid(/WorkStealingPool threads \("2"\)/));
+  assert.throws(() => new WorkStealingPool({ filename: TASKS, dequeCapacity: null } as never), invalid(/WorkStealingPool dequeCapacity \(null\) must be a power of two/));
+  assert.throws(() => new WorkStealingPool({ filename: TASKS, dequeCapacity: 1024n } as never), invalid(/WorkStealingPool dequeCapacity/));
+  assert.throws(() => new WorkStealingPool({ filename: TASKS, shared: null } as never), invalid(/WorkStealingPool shared must be an array/));
+});
+
+test('close options are checked: a refused close leaves the pool running', LIMIT, async () => {
+  const pool = new WorkStealingPool({ filename: TASKS, threads: 1 });
+  try {
+    assert.equal(await within(pool.submit('weighted', 1, 2, 3, 4), 20_000, 'ready'), 4321);
+    const invalid = (e: unknown) => e instanceof TypeError && (e as { code?: string }).code === ErrorCode.INVALID_ARG;
+    await assert.rejects(pool.close({ force: 'yes' } as never), (e: unknown) => invalid(e) && /WorkStealingPool close force must be a boolean, got "yes"/.test((e as Error).message));
+    await assert.rejects(pool.close({ force: 1 } as never), invalid);
+    await assert.rejects(pool.close([] as never), (e: unknown) => invalid(e) && /WorkStealingPool close options must be an object/.test((e as Error).message));
+    await assert.rejects(pool.close(null as never), invalid);
+    assert.equal(await within(pool.submit('weighted', 4, 3, 2, 1), 20_000, 'after refused closes'), 1234, 'the pool still runs tasks');
+  } finally {
+    await within(pool.close({ force: false }), 10_000, 'close');
+  }
+});
+
+test('a team is bounded to 2^24 deque items before anything is allocated (many buffers near the address-space limit made V8 abort)', () => {
+  // In a child capped at 8 GB of address space: 256 deques of 2^20 items ask for 12 GiB, and allocating them
+  // one by one ends in a V8 out-of-memory abort there; the bound refuses them typed before the first.
+  const r = spawnSync(
+    '/bin/sh',
+    [
+      '-c',
+      'ulimit -v 8000000 && exec "$0" "$@"',
+      process.execPath,
+      '--jitless', // no WebAssembly, whose reservations alone would exceed the cap (tsx then parses without it)
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { WorkStealingPool } from ${JSON.stringify(new URL('../../src/concurrency/work-stealing-pool.ts', import.meta.url).href)};
+       const out = [];
+       for (const [threads, dequeCapacity] of [[256, 2 ** 20], [17, 2 ** 20], [256, 2 ** 17]]) {
+         try { new WorkStealingPool({ filename: ${JSON.stringify(TASKS.href)}, threads, dequeCapacity }); out.push({ ok: true }); }
+         catch (e) { out.push({ name: e.constructor.name, code: e.code, message: e.message }); }
+       }
+       console.log(JSON.stringify(out));`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { code?: string; message?: string }[];
+  for (const [i, items] of [[0, 2 ** 28], [1, 17 * 2 ** 20], [2, 2 ** 25]] as const) {
+    assert.equal(out[i].code, ErrorCode.OUT_OF_RANGE, JSON.stringify(out[i]));
+    assert.match(out[i].message!, new RegExp(`^WorkStealingPool threads \\(\\d+\\) x dequeCapacity \\(\\d+\\) must be at most 2\\^24 deque items in all \\(48 bytes each: 768 MiB\\), got ${items}`));
+  }
+});
