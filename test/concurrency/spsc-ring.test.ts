@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { ErrorCode, InvalidArgumentError, OutOfRangeError } from '../../src/errors.ts';
 import { SpscRing } from '../../src/concurrency/spsc-ring.ts';
 import { ConcurrencyErrorCode, RingTimeoutError } from '../../src/concurrency/errors.ts';
 import { startWorker } from '../helpers/worker.ts';
@@ -236,5 +237,47 @@ test('a consumer terminated mid-run makes the producer fail with RingTimeoutErro
     assert.ok((outcome.sent as number) < 10_000_000);
   } finally {
     await Promise.all([producer.worker.terminate(), consumer.worker.terminate()]);
+  }
+});
+
+test('every call checks its timeout and target before touching the ring (a worker producer keeps every message)', async () => {
+  const range = (e: unknown) => e instanceof OutOfRangeError && /timeoutMs \(.*\) must be a number of ms from 0 to 2\^31 - 1/.test((e as Error).message);
+  const invalid = (e: unknown) => e instanceof InvalidArgumentError && e.code === ErrorCode.INVALID_ARG;
+  // Producer side, on a ring with room: a refused write writes nothing.
+  const side = SpscRing.create({ capacityBytes: 64 });
+  const p = side.producer();
+  assert.throws(() => p.write(new Uint8Array([1]), NaN), range);
+  assert.throws(() => p.write(new Uint8Array([1]), 2 ** 31), range);
+  assert.throws(() => p.write(new Uint8Array([1]), '5' as never), invalid);
+  await assert.rejects(p.writeAsync(new Uint8Array([1]), -1), range);
+  assert.throws(() => p.writeBatch(new Uint8Array(8), 4, NaN), range);
+  assert.throws(() => p.write(NaN as never, 10), (e: unknown) => invalid(e) && /SpscProducer message must be a typed array or DataView/.test((e as Error).message));
+  assert.equal(side.stats().usedBytes, 0, 'a refused write queued bytes');
+
+  // Consumer side, against a producer thread: a refused read takes nothing.
+  const ring = SpscRing.create({ capacityBytes: 256 });
+  const count = 2000;
+  const { worker, result } = start({ role: 'spsc-producer', ring: ring.buffer, count, timeoutMs: 20_000 });
+  try {
+    const c = ring.consumer();
+    const buf = new Uint8Array(64);
+    const view = new Int32Array(buf.buffer, 0, 1);
+    for (let i = 0; i < count; i++) {
+      if (i % 7 === 0) {
+        assert.throws(() => c.readInto(NaN as never, 10), (e: unknown) => invalid(e) && /SpscConsumer readInto target must be a Uint8Array, got NaN/.test((e as Error).message));
+        assert.throws(() => c.readInto(buf, NaN), range);
+        assert.throws(() => c.read(null as never), invalid);
+        assert.throws(() => c.readBatch(buf, new Int32Array(4), -1), range);
+        assert.throws(() => c.readBatch(buf, [0, 0] as never, 10), invalid);
+        assert.throws(() => c.tryReadInto([] as never), invalid);
+        await assert.rejects(c.readAsync(Symbol('t') as never), invalid);
+      }
+      assert.equal(c.readInto(buf, 20_000), 4);
+      assert.equal(view[0], i, 'a message was lost or reordered');
+    }
+    assert.deepEqual(await result, { sent: count });
+    assert.equal(ring.stats().usedBytes, 0);
+  } finally {
+    await worker.terminate();
   }
 });
