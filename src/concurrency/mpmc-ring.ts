@@ -36,6 +36,11 @@
  * the queue then fills up behind it and blocking producers fail with
  * `RingTimeoutError` instead of hanging. Per-producer FIFO order holds as seen
  * by any single consumer; across consumers there is no global order.
+ *
+ * Arguments are checked before a position is claimed (a claimed slot must be
+ * completed, or it stays stuck): the message and target with one instanceof
+ * and one length compare, a timeout with one typeof and two compares, on
+ * every call, whether or not it would wait.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
 import { allocate, checkOptions, numberError } from '../validate.ts';
@@ -210,8 +215,9 @@ export class MpmcRing {
 
   /**
    * Dequeues one message into `target` (from its start) and returns its
-   * length, or -1 if the queue is empty. `target` must hold `slotBytes`
-   * (checked up front, so a message is never lost to a short buffer).
+   * length, or -1 if the queue is empty. `target` must be a Uint8Array
+   * holding `slotBytes` (checked up front, so a message is never lost to a
+   * short or wrong buffer): `InvalidArgumentError` / `OutOfRangeError` otherwise.
    * @example const n = q.tryDequeueInto(scratch)
    */
   tryDequeueInto(target: Uint8Array): number {
@@ -268,7 +274,8 @@ export class MpmcRing {
 
   /**
    * Enqueues, waiting (spin, then `Atomics.wait`) while the queue is full;
-   * throws `RingTimeoutError` after `timeoutMs`. For threads that may block.
+   * throws `RingTimeoutError` after `timeoutMs` (0 to 2^31 - 1 ms, or
+   * Infinity; checked even when there is room). For threads that may block.
    * @example q.enqueue(msg, 1000)
    */
   enqueue(message: ArrayBufferView, timeoutMs: number): void {
@@ -293,7 +300,8 @@ export class MpmcRing {
 
   /**
    * Dequeues into `target`, waiting (spin, then `Atomics.wait`) while the
-   * queue is empty; returns the length; throws `RingTimeoutError` after `timeoutMs`.
+   * queue is empty; returns the length; throws `RingTimeoutError` after
+   * `timeoutMs` (0 to 2^31 - 1 ms, or Infinity; checked even when a message is queued).
    * @example const n = q.dequeueInto(scratch, 1000)
    */
   dequeueInto(target: Uint8Array, timeoutMs: number): number {
