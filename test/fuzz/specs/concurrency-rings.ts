@@ -490,6 +490,7 @@ const spec: AreaSpec = {
   },
   exemptMethods: {
     WorkStealingPool: privates(
+      'allocateTeam',
       'dequeue',
       'dispatch',
       'drain',
