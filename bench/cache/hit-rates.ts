@@ -1,6 +1,7 @@
 // Hit rates (%) of LruCache's two policies on the OLTP and glimpse traces,
 // next to the reference plain-LRU and Caffeine W-TinyLFU figures from the
-// traces' README, printed as a markdown table.
+// traces' README, printed as a markdown table; then the shifting-popularity
+// traces of trace.ts (LRU and W-TinyLFU per cache size).
 //
 //   node --import tsx bench/cache/hit-rates.ts
 //
@@ -9,7 +10,7 @@
 // SIGMETRICS 2002). Each replay is get, then set on a miss, on a fresh cache;
 // the result is deterministic.
 import { LruCache } from '../../src/cache/lru-cache.ts';
-import { readTrace, simulateHitRate, type TraceName } from './trace.ts';
+import { SHIFTING_SIZES, SHIFTING_TRACES, readTrace, shiftingTrace, simulateHitRate, type TraceName } from './trace.ts';
 
 const SIZES = [250, 500, 1000, 2000];
 const REFERENCE: Record<TraceName, { lru: number[]; caffeine: string[] }> = {
@@ -33,4 +34,20 @@ for (const trace of ['oltp', 'glimpse'] as const) {
   });
 }
 console.log(lines.join('\n'));
+
+// Shifting popularity (our own traces, see trace.ts): W-TinyLFU minus LRU, in points, per cache size.
+const shifting: string[] = [
+  `| trace | ${SHIFTING_SIZES.map((n) => `${n} LRU / w-tinylfu (diff)`).join(' | ')} |`,
+  `| --- | ${SHIFTING_SIZES.map(() => '---:').join(' | ')} |`,
+];
+for (const [name, spec] of Object.entries(SHIFTING_TRACES)) {
+  const keys = shiftingTrace(spec);
+  const cells = SHIFTING_SIZES.map((n) => {
+    const lru = simulateHitRate(keys, () => new LruCache<number, number>({ maxEntries: n }));
+    const tiny = simulateHitRate(keys, () => new LruCache<number, number>({ maxEntries: n, policy: 'w-tinylfu' }));
+    return `${lru.toFixed(1)} / ${tiny.toFixed(1)} (${(tiny - lru >= 0 ? '+' : '') + (tiny - lru).toFixed(1)})`;
+  });
+  shifting.push(`| ${name} | ${cells.join(' | ')} |`);
+}
+console.log(`\n${shifting.join('\n')}`);
 console.log(`\nNode ${process.version}; hit rate = hits / requests over the whole trace (cold start included).`);
