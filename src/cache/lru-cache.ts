@@ -667,6 +667,13 @@ export class LruCache<K, V> {
     this.windowCount = 0;
     this.probationCount = 0;
     this.protectedCount = 0;
+    // the shadow LRU starts empty too, so the guard keeps comparing like with like
+    if (this.shadow !== null) this.shadow.clear();
+    this.guardRequests = 0;
+    this.guardOurHits = 0;
+    this.guardShadowHits = 0;
+    this.guardDisagree = 0;
+    this.guardStreak = 0;
     this.resetLists();
     this.syncFastHit();
     if (dispose !== null) for (let i = 0; i < keys!.length; i++) dispose(values![i]!, keys![i]!, 'clear');
