@@ -32,6 +32,7 @@
  * removed in both cases.
  */
 import { BlackholeError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 import { Semaphore } from '../concurrency/semaphore.ts';
 import { LruCache } from './lru-cache.ts';
 
@@ -154,25 +155,25 @@ export class LazyLoader<K, V> {
   private negativeHits: number;
 
   constructor(loader: Loader<K, V>, options: LazyLoaderOptions = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`LazyLoader options must be an object, got ${describe(options)}`);
     }
-    const name = options.name ?? 'LazyLoader';
+    const name = options.name === undefined ? 'LazyLoader' : options.name;
     if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`LazyLoader name must be a non-empty string, got ${describe(name)}`);
     if (typeof loader !== 'function') throw new InvalidArgumentError(`${name} loader must be a function, got ${describe(loader)}`);
-    const maxEntries = options.maxEntries ?? 1000;
+    const maxEntries = options.maxEntries === undefined ? 1000 : options.maxEntries;
     if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 2 ** 30) {
-      throw new OutOfRangeError(`${name} maxEntries (${describe(maxEntries)}) must be an integer from 1 to 2^30`);
+      throw new (numberError(maxEntries))(`${name} maxEntries (${describe(maxEntries)}) must be an integer from 1 to 2^30`);
     }
-    const ttlMs = checkDuration(name, 'ttlMs', options.ttlMs ?? Infinity, false);
-    const negativeTtlMs = checkDuration(name, 'negativeTtlMs', options.negativeTtlMs ?? 0, true);
-    const timeoutMs = checkDuration(name, 'timeoutMs', options.timeoutMs ?? Infinity, false);
+    const ttlMs = checkDuration(name, 'ttlMs', options.ttlMs === undefined ? Infinity : options.ttlMs, false);
+    const negativeTtlMs = checkDuration(name, 'negativeTtlMs', options.negativeTtlMs === undefined ? 0 : options.negativeTtlMs, true);
+    const timeoutMs = checkDuration(name, 'timeoutMs', options.timeoutMs === undefined ? Infinity : options.timeoutMs, false);
     if (timeoutMs !== Infinity && timeoutMs > 2 ** 31 - 1) {
       throw new OutOfRangeError(`${name} timeoutMs (${describe(timeoutMs)}) must be at most 2^31 - 1 (a timer's limit) or Infinity`);
     }
-    const concurrency = options.concurrency ?? 8;
+    const concurrency = options.concurrency === undefined ? 8 : options.concurrency;
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 65536) {
-      throw new OutOfRangeError(`${name} concurrency (${describe(concurrency)}) must be an integer from 1 to 65536`);
+      throw new (numberError(concurrency))(`${name} concurrency (${describe(concurrency)}) must be an integer from 1 to 65536`);
     }
     if (options.clock !== undefined && typeof options.clock !== 'function') {
       throw new InvalidArgumentError(`${name} clock must be a function, got ${describe(options.clock)}`);
@@ -365,7 +366,7 @@ export class LazyLoader<K, V> {
 
 function checkDuration(name: string, option: string, value: unknown, zeroOk: boolean): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!zeroOk && value === 0)) {
-    throw new OutOfRangeError(`${name} ${option} (${describe(value)}) must be a number ${zeroOk ? '>= 0' : '> 0'} (Infinity for none)`);
+    throw new (numberError(value))(`${name} ${option} (${describe(value)}) must be a number ${zeroOk ? '>= 0' : '> 0'} (Infinity for none)`);
   }
   return value;
 }

@@ -73,6 +73,7 @@
  * fires where frequency pays.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 import { FrequencySketch, mix32 } from './frequency-sketch.ts';
 import { IntKeyTable } from './int-key-table.ts';
 import { ShadowLru } from './shadow-lru.ts';
@@ -305,11 +306,11 @@ export class LruCache<K, V> {
   private guardStreak = 0;
 
   constructor(options: LruCacheOptions<K, V>) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`LruCache options must be an object, got ${describe(options)}`);
     }
     const { maxEntries, maxBytes, sizeOf, ttlMs, clock, dispose } = options;
-    const policy = options.policy ?? 'lru';
+    const policy = options.policy === undefined ? 'lru' : options.policy;
     if (policy !== 'lru' && policy !== 'w-tinylfu') {
       throw new InvalidArgumentError(`LruCache policy must be "lru" or "w-tinylfu", got ${describe(policy)}`);
     }
@@ -317,11 +318,11 @@ export class LruCache<K, V> {
       throw new InvalidArgumentError('LruCache needs maxEntries or maxBytes (or both), got neither');
     }
     if (maxEntries !== undefined && (typeof maxEntries !== 'number' || !Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_ENTRIES)) {
-      throw new OutOfRangeError(`LruCache maxEntries (${describe(maxEntries)}) must be an integer from 1 to ${MAX_ENTRIES}`);
+      throw new (numberError(maxEntries))(`LruCache maxEntries (${describe(maxEntries)}) must be an integer from 1 to ${MAX_ENTRIES}`);
     }
     if (maxBytes !== undefined) {
       if (typeof maxBytes !== 'number' || !Number.isFinite(maxBytes) || maxBytes <= 0) {
-        throw new OutOfRangeError(`LruCache maxBytes (${describe(maxBytes)}) must be a finite number > 0`);
+        throw new (numberError(maxBytes))(`LruCache maxBytes (${describe(maxBytes)}) must be a finite number > 0`);
       }
       if (typeof sizeOf !== 'function') {
         throw new InvalidArgumentError(`LruCache maxBytes needs a sizeOf function, got sizeOf ${describe(sizeOf)}`);
@@ -546,7 +547,12 @@ export class LruCache<K, V> {
 
   private setGeneral(key: K, value: V, options: LruCacheSetOptions | undefined): this {
     let ttl = this.defaultTtl;
-    if (options !== undefined && options.ttlMs !== undefined) ttl = checkTtl('set ttlMs', options.ttlMs);
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        throw new InvalidArgumentError(`LruCache set options must be an object when given, got ${describe(options)}`);
+      }
+      if (options.ttlMs !== undefined) ttl = checkTtl('set ttlMs', options.ttlMs);
+    }
     let size = 0;
     if (this.sizeOf !== null) size = this.measure(value, key);
     if (size > this.maxBytes) {
@@ -861,7 +867,7 @@ export class LruCache<K, V> {
       throw new InvalidArgumentError(`LruCache sizeOf must return a number, got ${describe(size)} for key ${describe(key)}`);
     }
     if (!(size >= 0) || !Number.isFinite(size)) {
-      throw new OutOfRangeError(`LruCache sizeOf (${describe(size)}) must return a finite number >= 0, for key ${describe(key)}`);
+      throw new (numberError(size))(`LruCache sizeOf (${describe(size)}) must return a finite number >= 0, for key ${describe(key)}`);
     }
     return size;
   }
@@ -1188,7 +1194,7 @@ export class LruCache<K, V> {
 
 function checkTtl(name: string, ttl: unknown): number {
   if (typeof ttl !== 'number' || Number.isNaN(ttl) || ttl <= 0) {
-    throw new OutOfRangeError(`LruCache ${name} (${describe(ttl)}) must be a number > 0 (Infinity = no expiry)`);
+    throw new (numberError(ttl))(`LruCache ${name} (${describe(ttl)}) must be a number > 0 (Infinity = no expiry)`);
   }
   return ttl;
 }

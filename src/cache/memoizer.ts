@@ -38,6 +38,7 @@
  * fast-memoize and lodash.memoize).
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 import { LruCache, type CacheStats, type EvictionReason } from './lru-cache.ts';
 
 /**
@@ -129,16 +130,16 @@ export class Memoizer<F extends (...args: never[]) => unknown> {
 
   constructor(fn: F, options: MemoizeOptions = {}) {
     if (typeof fn !== 'function') throw new InvalidArgumentError(`Memoizer fn must be a function, got ${describe(fn)}`);
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`Memoizer options must be an object, got ${describe(options)}`);
     }
-    const maxSize = options.maxSize ?? 1000;
+    const maxSize = options.maxSize === undefined ? 1000 : options.maxSize;
     if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > MAX_SIZE) {
-      throw new OutOfRangeError(`Memoizer maxSize (${describe(maxSize)}) must be an integer from 1 to 2^30`);
+      throw new (numberError(maxSize))(`Memoizer maxSize (${describe(maxSize)}) must be an integer from 1 to 2^30`);
     }
-    const ttlMs = options.ttlMs ?? Infinity;
+    const ttlMs = options.ttlMs === undefined ? Infinity : options.ttlMs;
     if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs) || ttlMs <= 0) {
-      throw new OutOfRangeError(`Memoizer ttlMs (${describe(ttlMs)}) must be a number > 0 (Infinity for none)`);
+      throw new (numberError(ttlMs))(`Memoizer ttlMs (${describe(ttlMs)}) must be a number > 0 (Infinity for none)`);
     }
     if (options.key !== undefined && typeof options.key !== 'function') {
       throw new InvalidArgumentError(`Memoizer key must be a function, got ${describe(options.key)}`);

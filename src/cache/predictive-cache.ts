@@ -51,6 +51,7 @@
  * cached.
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { numberError } from '../validate.ts';
 import { LoadTimeoutError } from './lazy-loader.ts';
 import { LruCache } from './lru-cache.ts';
 
@@ -205,36 +206,36 @@ export class PredictiveCache<K, V> {
   private prefetchesDropped: number;
 
   constructor(cache: PredictiveCacheStore<K, V>, loader: PredictiveLoader<K, V>, options: PredictiveCacheOptions = {}) {
-    if (options === null || typeof options !== 'object') {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`PredictiveCache options must be an object, got ${describe(options)}`);
     }
-    const name = options.name ?? 'PredictiveCache';
+    const name = options.name === undefined ? 'PredictiveCache' : options.name;
     if (typeof name !== 'string' || name === '') throw new InvalidArgumentError(`PredictiveCache name must be a non-empty string, got ${describe(name)}`);
     if (cache === null || typeof cache !== 'object' || typeof cache.get !== 'function' || typeof cache.set !== 'function' || typeof cache.has !== 'function' || typeof cache.delete !== 'function') {
       throw new InvalidArgumentError(`${name} cache must have get/has/set/delete (the LruCache API), got ${describe(cache)}`);
     }
     if (typeof loader !== 'function') throw new InvalidArgumentError(`${name} loader must be a function, got ${describe(loader)}`);
-    const threshold = options.threshold ?? 0.7;
+    const threshold = options.threshold === undefined ? 0.7 : options.threshold;
     if (typeof threshold !== 'number' || !(threshold > 0 && threshold <= 1)) {
-      throw new OutOfRangeError(`${name} threshold (${describe(threshold)}) must be a number in (0, 1]`);
+      throw new (numberError(threshold))(`${name} threshold (${describe(threshold)}) must be a number in (0, 1]`);
     }
-    const decay = options.decay ?? 0.5;
+    const decay = options.decay === undefined ? 0.5 : options.decay;
     if (typeof decay !== 'number' || !(decay > 0 && decay <= 1)) {
-      throw new OutOfRangeError(`${name} decay (${describe(decay)}) must be a number in (0, 1]`);
+      throw new (numberError(decay))(`${name} decay (${describe(decay)}) must be a number in (0, 1]`);
     }
-    const minObservations = checkInt(name, 'minObservations', options.minObservations ?? 2, 1, 2 ** 30);
-    const maxKeys = checkInt(name, 'maxKeys', options.maxKeys ?? 10_000, 1, 2 ** 30);
-    const topK = checkInt(name, 'topK', options.topK ?? 4, 1, 64);
-    const decayEvery = checkInt(name, 'decayEvery', options.decayEvery ?? 32, 1, 2 ** 30);
-    const concurrency = checkInt(name, 'concurrency', options.concurrency ?? 4, 1, 65536);
-    const prefetchSlots = checkInt(name, 'prefetchSlots', options.prefetchSlots ?? 64, 1, 2 ** 30);
-    const prefetchTimeoutMs = options.prefetchTimeoutMs ?? 10_000;
+    const minObservations = checkInt(name, 'minObservations', (options.minObservations === undefined ? 2 : options.minObservations), 1, 2 ** 30);
+    const maxKeys = checkInt(name, 'maxKeys', (options.maxKeys === undefined ? 10_000 : options.maxKeys), 1, 2 ** 30);
+    const topK = checkInt(name, 'topK', (options.topK === undefined ? 4 : options.topK), 1, 64);
+    const decayEvery = checkInt(name, 'decayEvery', (options.decayEvery === undefined ? 32 : options.decayEvery), 1, 2 ** 30);
+    const concurrency = checkInt(name, 'concurrency', (options.concurrency === undefined ? 4 : options.concurrency), 1, 65536);
+    const prefetchSlots = checkInt(name, 'prefetchSlots', (options.prefetchSlots === undefined ? 64 : options.prefetchSlots), 1, 2 ** 30);
+    const prefetchTimeoutMs = (options.prefetchTimeoutMs === undefined ? 10_000 : options.prefetchTimeoutMs);
     if (typeof prefetchTimeoutMs !== 'number' || !(prefetchTimeoutMs > 0 && prefetchTimeoutMs <= 2 ** 31 - 1)) {
-      throw new OutOfRangeError(`${name} prefetchTimeoutMs (${describe(prefetchTimeoutMs)}) must be a number from above 0 to 2^31 - 1`);
+      throw new (numberError(prefetchTimeoutMs))(`${name} prefetchTimeoutMs (${describe(prefetchTimeoutMs)}) must be a number from above 0 to 2^31 - 1`);
     }
     const ttlMs = options.ttlMs;
     if (ttlMs !== undefined && (typeof ttlMs !== 'number' || !(ttlMs > 0))) {
-      throw new OutOfRangeError(`${name} ttlMs (${describe(ttlMs)}) must be a number > 0 (Infinity for none)`);
+      throw new (numberError(ttlMs))(`${name} ttlMs (${describe(ttlMs)}) must be a number > 0 (Infinity for none)`);
     }
     this.name = name;
     this.cache = cache;
@@ -506,7 +507,7 @@ function isPromiseLike<V>(value: Promise<V> | V): value is Promise<V> {
 
 function checkInt(name: string, option: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new OutOfRangeError(`${name} ${option} (${describe(value)}) must be an integer from ${min} to ${max}`);
+    throw new (numberError(value))(`${name} ${option} (${describe(value)}) must be an integer from ${min} to ${max}`);
   }
   return value;
 }
