@@ -5,12 +5,12 @@
 //
 //   node --import tsx bench/cache/hit-rates.ts
 //
-// Traces: ../shared/traces (or $BLACKHOLE_TRACES). OLTP is from the ARC paper
+// Traces: bench/data/traces (or $BLACKHOLE_TRACES). OLTP is from the ARC paper
 // (Megiddo & Modha, FAST 2003), glimpse from the LIRS paper (Jiang & Zhang,
 // SIGMETRICS 2002). Each replay is get, then set on a miss, on a fresh cache;
 // the result is deterministic.
 import { LruCache } from '../../src/cache/lru-cache.ts';
-import { SHIFTING_SIZES, SHIFTING_TRACES, readTrace, shiftingTrace, simulateHitRate, type TraceName } from './trace.ts';
+import { SHIFTING_SIZES, SHIFTING_TRACES, readTrace, shiftingTrace, simulateHitRate, type TraceName } from '../../test/helpers/cache-traces.ts';
 
 const SIZES = [250, 500, 1000, 2000];
 const REFERENCE: Record<TraceName, { lru: number[]; caffeine: string[] }> = {

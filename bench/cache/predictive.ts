@@ -16,7 +16,7 @@
 // cache are shown.
 import { LruCache } from '../../src/cache/lru-cache.ts';
 import { PredictiveCache, type PredictiveCacheOptions } from '../../src/cache/predictive-cache.ts';
-import { readTrace, type TraceName } from './trace.ts';
+import { readTrace, type TraceName } from '../../test/helpers/cache-traces.ts';
 
 const SIZES = [250, 500, 1000, 2000];
 let keys = readTrace('glimpse');

@@ -1,11 +1,11 @@
-// Hit rates on the real traces in ../shared/traces (OLTP from the ARC paper,
+// Hit rates on the real traces in bench/data/traces (OLTP from the ARC paper,
 // Megiddo & Modha, FAST 2003; glimpse from the LIRS paper, Jiang & Zhang,
 // SIGMETRICS 2002). Replays are deterministic (fixed traces, seeded policy
 // randomness), so these are exact regression checks, not statistics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LruCache } from '../../src/cache/lru-cache.ts';
-import { SHIFTING_SIZES, SHIFTING_TRACES, readTrace, shiftingTrace, simulateHitRate, type TraceName } from '../../bench/cache/trace.ts';
+import { SHIFTING_SIZES, SHIFTING_TRACES, readTrace, shiftingTrace, simulateHitRate, type TraceName } from '../helpers/cache-traces.ts';
 
 const SIZES = [250, 500, 1000, 2000] as const;
 /** Plain-LRU hit rates (%) from the traces' README (matching Caffeine's published charts). */
@@ -76,7 +76,7 @@ test('W-TinyLFU keeps its OLTP and glimpse hit rates (within 0.05 points of the 
   }
 });
 
-// Shifting popularity (bench/cache/trace.ts): the popular set keeps moving or
+// Shifting popularity (test/helpers/cache-traces.ts): the popular set keeps moving or
 // changes all at once. Before the LRU guard W-TinyLFU fell up to 22 points
 // below LRU on these (phase every 100k at 16,000 entries: 60.4% vs 82.6%).
 test('shifting traces are reproducible: the same spec gives the same keys, and a phase change replaces every popular key', () => {

@@ -4,7 +4,7 @@ import { LruCache } from '../../src/cache/lru-cache.ts';
 import { PredictiveCache } from '../../src/cache/predictive-cache.ts';
 import { LoadTimeoutError } from '../../src/cache/lazy-loader.ts';
 import { InvalidArgumentError, OutOfRangeError } from '../../src/errors.ts';
-import { readTrace } from '../../bench/cache/trace.ts';
+import { readTrace } from '../helpers/cache-traces.ts';
 
 /** A synchronous loader that records the keys it was asked for. */
 function recordingLoader(): { load: (k: string) => string; loaded: string[] } {

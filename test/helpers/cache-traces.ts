@@ -1,9 +1,9 @@
-// Cache trace utilities for the hit-rate test and bench (not part of the
-// published package): read the OLTP (ARC) and glimpse (LIRS) traces kept in
-// ../shared/traces, generate shifting-popularity traces of our own, and
-// replay a key stream through a cache.
+// Cache trace utilities for the hit-rate tests and the cache benches (not part
+// of the published package): read the OLTP (ARC) and glimpse (LIRS) traces
+// kept in bench/data/traces, generate shifting-popularity traces of our own,
+// and replay a key stream through a cache.
 //
-// Trace formats (see /work/shared/traces/README.md): OLTP lines are
+// Trace formats (see bench/data/traces/README.md): OLTP lines are
 // `startBlock blockCount ignore requestNo`, every blockCount is 1, so the key
 // is the first field; glimpse lines are one integer key each, and a `*` line
 // is a checkpoint marker to skip. Both fit in int32, so keys come back as an
@@ -21,12 +21,12 @@ const FILES: Record<TraceName, string> = {
   glimpse: 'lirs-gli.trace.gz',
 };
 
-/** `<repo root>/../shared/traces`, or $BLACKHOLE_TRACES when set. */
+/** `<repo root>/bench/data/traces`, or $BLACKHOLE_TRACES when set. */
 export function defaultTraceDir(): string {
   const env = process.env.BLACKHOLE_TRACES;
   if (env !== undefined && env !== '') return env;
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return join(repoRoot, '..', 'shared', 'traces');
+  return join(repoRoot, 'bench', 'data', 'traces');
 }
 
 const cache = new Map<string, Int32Array>();
