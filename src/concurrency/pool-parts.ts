@@ -148,19 +148,63 @@ export const atomicsWaitAsync = (
   }
 ).waitAsync;
 
-/** Checks a module location and returns its URL string; throws naming `param` when it is malformed or missing. */
+/**
+ * Longest module URL (`href`, characters) and export name a task may have.
+ * Each (URL, name) pair is sent to a thread once, in one frame of its request
+ * ring; with these bounds that frame always fits (a longer one could never be
+ * sent, and every task behind it would wait forever).
+ */
+export const MAX_URL_CHARS = 32 * 1024;
+/** See {@link MAX_URL_CHARS}. */
+export const MAX_TASK_NAME_CHARS = 4096;
+
+/** `String.prototype.isWellFormed` (ES2024; in Node 20). */
+const isWellFormed = (String.prototype as unknown as { isWellFormed(this: string): boolean }).isWellFormed;
+
+/**
+ * Checks a task's export name the first time a pool sees it (names already
+ * seen skip this): at most {@link MAX_TASK_NAME_CHARS} characters and well-formed
+ * UTF-16 (a module cannot export a name with a lone surrogate, and the name
+ * is sent to the thread as UTF-8).
+ */
+export function checkTaskName(component: string, name: string): void {
+  if (name.length > MAX_TASK_NAME_CHARS) {
+    throw new OutOfRangeError(`${component} run name (${describe(name.slice(0, 32))}..., ${name.length} characters) must be an export name of at most ${MAX_TASK_NAME_CHARS} characters`);
+  }
+  if (!isWellFormed.call(name)) {
+    throw new OutOfRangeError(`${component} run name (${describe(name)}) must be well-formed Unicode (no lone surrogates): no module can export such a name`);
+  }
+}
+
+/** Checks a module location and returns its URL string; throws naming `param` when it is malformed, too long or missing. */
 export function toUrl(component: string, param: string, file: unknown): string {
   let url: URL;
   if (file instanceof URL) url = file;
   else if (typeof file === 'string' && file.length > 0) {
-    url = /^[a-z][a-z0-9+.-]*:/i.test(file) && !/^[a-z]:[\\/]/i.test(file) ? new URL(file) : pathToFileURL(file);
+    if (file.length > MAX_URL_CHARS) throw tooLong(component, param, file.length);
+    try {
+      url = /^[a-z][a-z0-9+.-]*:/i.test(file) && !/^[a-z]:[\\/]/i.test(file) ? new URL(file) : pathToFileURL(file);
+    } catch (e) {
+      throw new InvalidArgumentError(`${component} ${param} (${describe(file)}) must be a file URL or a path: ${(e as Error).message}`);
+    }
   } else {
     throw new InvalidArgumentError(`${component} ${param} must be a file URL or a path, got ${describe(file)}`);
   }
-  if (url.protocol === 'file:' && !existsSync(fileURLToPath(url))) {
-    throw new InvalidArgumentError(`${component} ${param} (${url.href}) does not exist`);
+  if (url.href.length > MAX_URL_CHARS) throw tooLong(component, param, url.href.length);
+  if (url.protocol === 'file:') {
+    let path: string;
+    try {
+      path = fileURLToPath(url); // refuses a host (file://server/x) or an encoded '/' in the path
+    } catch (e) {
+      throw new InvalidArgumentError(`${component} ${param} (${url.href}) must be a file URL of this machine: ${(e as Error).message}`);
+    }
+    if (!existsSync(path)) throw new InvalidArgumentError(`${component} ${param} (${url.href}) does not exist`);
   }
   return url.href;
+}
+
+function tooLong(component: string, param: string, chars: number): OutOfRangeError {
+  return new OutOfRangeError(`${component} ${param} (${chars} characters) must be a URL or path of at most ${MAX_URL_CHARS} characters`);
 }
 
 /** The named rejection handlers. */
@@ -189,16 +233,39 @@ export function checkThreadSpec(component: string, spec: unknown): ThreadSpec {
   return spec as ThreadSpec;
 }
 
+const PLACEMENT_NAMES: readonly string[] = ['spread', 'compact', 'numa'];
+
 /**
- * The CPU lists for `threads` threads under `policy` (planCorePlacement on
- * this machine's topology); its argument errors are re-thrown naming the pool.
+ * The CPU lists for `threads` (maxThreads) threads under `policy`
+ * (planCorePlacement on this machine's topology). Explicit lists are checked
+ * here first, in the pool's terms (wrong kinds before the count, which must be
+ * maxThreads); planCorePlacement's other errors are re-thrown naming the pool
+ * and its affinity option.
  */
 export function placeThreads(component: string, threads: number, policy: PlacementPolicy): number[][] {
+  if (!Array.isArray(policy)) {
+    if (typeof policy !== 'string' || !PLACEMENT_NAMES.includes(policy)) {
+      throw new InvalidArgumentError(`${component} affinity must be a placement policy ('spread', 'compact' or 'numa') or one CPU list per thread (an array of arrays of CPU numbers), got ${describe(policy)}`);
+    }
+  } else {
+    const lists = policy as readonly unknown[];
+    for (let i = 0; i < lists.length; i++) {
+      const list = lists[i];
+      if (!Array.isArray(list)) throw new InvalidArgumentError(`${component} affinity[${i}] must be an array of CPU numbers, got ${describe(list)}`);
+      for (const cpu of list as readonly unknown[]) {
+        if (typeof cpu !== 'number') throw new InvalidArgumentError(`${component} affinity[${i}] must hold CPU numbers, got ${describe(cpu)}`);
+      }
+    }
+    if (lists.length !== threads) {
+      throw new OutOfRangeError(`${component} affinity has ${lists.length} CPU lists; it must have one per thread, as many as maxThreads (${threads})`);
+    }
+  }
   try {
     return planCorePlacement(readCpuTopology(), threads, policy);
   } catch (e) {
-    if (e instanceof OutOfRangeError) throw new OutOfRangeError(`${component} affinity: ${e.message}`);
-    if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`${component} affinity: ${e.message}`);
+    const why = e instanceof Error ? e.message.replace(/^planCorePlacement /, '') : String(e);
+    if (e instanceof OutOfRangeError) throw new OutOfRangeError(`${component} affinity: ${why}`);
+    if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`${component} affinity: ${why}`);
     throw e;
   }
 }

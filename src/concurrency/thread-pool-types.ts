@@ -62,7 +62,7 @@ export interface ThreadInfo {
 export interface ThreadPoolOptions {
   /** Module whose named exports are the tasks (a file URL, URL string or path). Required. */
   filename: string | URL;
-  /** Threads kept even when idle. Default `os.availableParallelism()`. */
+  /** Threads kept even when idle. Default `os.availableParallelism()`, at most `maxThreads` when that is given. */
   coreThreads?: number;
   /** Most threads. Default `coreThreads`. */
   maxThreads?: number;

@@ -96,6 +96,7 @@ import {
   Task,
   TaskQueue,
   atomicsWaitAsync,
+  checkTaskName,
   checkThreadSpec,
   noop,
   placeThreads,
@@ -183,21 +184,25 @@ export class ThreadPool {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
       throw new InvalidArgumentError(`ThreadPool options must be an object with at least { filename }, got ${describe(options)}`);
     }
-    const name = options.name ?? 'ThreadPool';
+    // `=== undefined`, not `??`: null is not "left out" (it is refused below as the wrong kind).
+    const name = options.name === undefined ? 'ThreadPool' : options.name;
     if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError(`ThreadPool name must be a non-empty string, got ${describe(name)}`);
     this.name = name;
     // Every message names the class; a custom name is added, quoted.
     const c = (this.label = name === 'ThreadPool' ? name : `ThreadPool ${JSON.stringify(name)}`);
     this.url = toUrl(c, 'filename', options.filename);
     this.checkedUrls.add(this.url);
-    this.core = optionalNumber(c, 'coreThreads', options.coreThreads, Math.min(MAX_THREADS, Math.max(1, availableParallelism())), { integer: true, min: 0, max: MAX_THREADS });
-    this.max = optionalNumber(c, 'maxThreads', options.maxThreads, Math.max(1, this.core), { integer: true, min: 1, max: MAX_THREADS });
+    // Left out, coreThreads is the machine's parallelism capped at a given maxThreads (so
+    // `{ maxThreads: 1 }` works on every machine), and maxThreads is coreThreads.
+    const maxGiven = options.maxThreads === undefined ? undefined : checkNumber(c, 'maxThreads', options.maxThreads, { integer: true, min: 1, max: MAX_THREADS });
+    this.core = optionalNumber(c, 'coreThreads', options.coreThreads, Math.min(maxGiven ?? MAX_THREADS, Math.max(1, availableParallelism())), { integer: true, min: 0, max: MAX_THREADS });
+    this.max = maxGiven ?? Math.max(1, this.core);
     if (this.max < this.core) throw new OutOfRangeError(`${c} maxThreads (${this.max}) must be >= coreThreads (${this.core})`);
     this.queueSize = optionalNumber(c, 'queueSize', options.queueSize, Infinity, { integer: true, min: 0, max: 2 ** 31, allowInfinity: true });
     this.keepAliveMs = optionalTimerMs(c, 'keepAliveMs', options.keepAliveMs, 60_000, { allowInfinity: true });
     this.allowCoreTimeout = optionalBoolean(c, 'allowCoreThreadTimeout', options.allowCoreThreadTimeout, false);
     this.eager = (options.growth === undefined ? 'eager' : checkOneOf(c, 'growth', options.growth, ['eager', 'queue-full'] as const)) === 'eager';
-    const handler = options.rejectionHandler ?? 'abort';
+    const handler = options.rejectionHandler === undefined ? 'abort' : options.rejectionHandler;
     if (typeof handler !== 'function' && !REJECTION_HANDLERS.includes(handler as string)) {
       throw new InvalidArgumentError(`${c} rejectionHandler must be 'abort', 'caller-runs', 'discard', 'discard-oldest' or a function, got ${describe(handler)}`);
     }
@@ -206,7 +211,7 @@ export class ThreadPool {
     this.prestartAll = optionalBoolean(c, 'prestart', options.prestart, false);
     this.defaultTimeout = optionalTimerMs(c, 'taskTimeoutMs', options.taskTimeoutMs, Infinity, TASK_TIMEOUT_RULE);
     this.graceMs = optionalTimerMs(c, 'abortGraceMs', options.abortGraceMs, 1000);
-    const prefetch = options.prefetch ?? 'auto';
+    const prefetch = options.prefetch === undefined ? 'auto' : options.prefetch;
     if (typeof prefetch !== 'number' && prefetch !== 'auto') throw new InvalidArgumentError(`${c} prefetch must be 'auto' or an integer from 1 to ${MAX_PREFETCH}, got ${describe(prefetch)}`);
     this.fixedPrefetch = prefetch === 'auto' ? 0 : checkNumber(c, 'prefetch', prefetch, { integer: true, min: 1, max: MAX_PREFETCH });
     this.spinMs = optionalNumber(c, 'resultSpinUs', options.resultSpinUs, 20, { min: 0, max: MAX_SPIN_US }) / 1000;
@@ -430,6 +435,8 @@ export class ThreadPool {
     const key = url === this.url ? name : `${url}#${name}`;
     let id = this.fnIds.get(key);
     if (id === undefined) {
+      // Checked once per distinct name (a name seen before costs only the lookup): its define frame must fit the ring.
+      checkTaskName(this.label, name);
       id = this.fnDefs.length;
       if (id > 0xffff) throw new OutOfRangeError(`${this.label} supports at most 65536 distinct task functions`);
       this.fnDefs.push({ url, name });

@@ -336,8 +336,8 @@ test('null, arrays and wrong kinds are refused typed, without coercion, naming T
     [{ resultSpinUs: Symbol('x') }, /resultSpinUs must be a number/, InvalidArgumentError],
     [{ taskTimeoutMs: null }, /taskTimeoutMs must be a number/, InvalidArgumentError],
     [{ name: '' }, /ThreadPool name must be a non-empty string/, InvalidArgumentError],
-    [{ affinity: 'everywhere' }, /^ThreadPool affinity: /, InvalidArgumentError],
-    [{ affinity: [[1e9]] }, /^ThreadPool affinity: /, OutOfRangeError],
+    [{ affinity: 'everywhere' }, /^ThreadPool affinity must be a placement policy/, InvalidArgumentError],
+    [{ coreThreads: 1, affinity: [[1e9]] }, /^ThreadPool affinity: CPU 1000000000 of thread 0 must be one of the allowed CPUs/, OutOfRangeError],
     [{ name: 'compute', coreThreads: -1 }, /^ThreadPool "compute" coreThreads \(-1\)/, OutOfRangeError],
   ];
   for (const [o, re, kind] of bad) {
@@ -393,4 +393,95 @@ test("growth 'queue-full' with coreThreads 0 still starts a thread for the first
   } finally {
     await pool.close();
   }
+});
+
+// ------------------------------------------------------------------ found by the fuzz spec (test/fuzz/specs/concurrency-pool.ts)
+
+test('null is not "left out": name, rejectionHandler and prefetch null are refused typed (they were taken as the defaults)', () => {
+  for (const field of ['name', 'rejectionHandler', 'prefetch']) {
+    assert.throws(
+      () => new ThreadPool({ filename: TASKS, coreThreads: 1, [field]: null } as never),
+      (e: unknown) => e instanceof InvalidArgumentError && e.message.startsWith(`ThreadPool ${field} must be`) && e.message.endsWith('got null'),
+      field,
+    );
+  }
+});
+
+test('a task name that could never be sent is refused typed at run() (a long one hung the pool, a lone surrogate corrupted the ring)', async () => {
+  const pool = new ThreadPool({ filename: TASKS, coreThreads: 1, maxThreads: 1, name: 'names' });
+  try {
+    assert.equal(await bounded(pool.run('add', [1, 2])), 3);
+    // 100,000 characters: the define frame (name and module URL, sent once per name) never fit the
+    // request ring, so the task and every task behind it waited forever.
+    await assert.rejects(
+      bounded(pool.run('x'.repeat(100_000)), 5000),
+      (e: unknown) => e instanceof OutOfRangeError && /^ThreadPool "names" run name \("x+"\.\.\., 100000 characters\) must be an export name of at most 4096 characters$/.test(e.message),
+    );
+    // A lone surrogate made the encoder give up mid-frame: the frame was sent with a bogus length
+    // ("task 'undefined' is not a function") or the thread never answered.
+    for (const bad of ['\ud800', 'a\udc00b']) {
+      await assert.rejects(bounded(pool.run(bad), 5000), (e: unknown) => e instanceof OutOfRangeError && /run name .* must be well-formed Unicode/.test(e.message), JSON.stringify(bad));
+    }
+    assert.equal(await bounded(pool.run('add', [2, 3])), 5, 'the pool still serves, in order');
+    assert.equal(await bounded(pool.run('x'.repeat(4096)).catch((e: Error) => e.constructor.name)), 'TaskNotFoundError', 'the longest allowed name reaches the thread');
+    const s = pool.stats();
+    assert.equal(s.submitted, 3, 'refused names are not submissions');
+    assert.equal(s.crashes, 0);
+  } finally {
+    await pool.close({ force: true }); // a task stuck behind an unsendable frame never drains: force, so a failure here cannot hang the file
+  }
+});
+
+test('a malformed or over-long module location is refused typed (new URL and fileURLToPath threw untyped TypeErrors)', async () => {
+  const bad: [unknown, RegExp, new (message: string) => Error][] = [
+    ['http://[', /^ThreadPool filename \("http:\/\/\["\) must be a file URL or a path: Invalid URL$/, InvalidArgumentError],
+    ['file://elsewhere/tasks.ts', /^ThreadPool filename \(file:\/\/elsewhere\/tasks\.ts\) must be a file URL of this machine: /, InvalidArgumentError],
+    [new URL('file://elsewhere/tasks.ts'), /must be a file URL of this machine/, InvalidArgumentError],
+    ['file:///tmp/a%2Fb.ts', /must be a file URL of this machine: .*encoded/, InvalidArgumentError],
+    ['/tmp/' + 'x'.repeat(40_000), /^ThreadPool filename \(40005 characters\) must be a URL or path of at most 32768 characters$/, OutOfRangeError],
+    [new URL('data:text/javascript,' + '/'.repeat(40_000)), /^ThreadPool filename \(40021 characters\) must be a URL or path of at most 32768/, OutOfRangeError],
+  ];
+  for (const [filename, re, kind] of bad) {
+    assert.throws(() => new ThreadPool({ filename, coreThreads: 1 } as never), (e: unknown) => e instanceof kind && re.test((e as Error).message), String(filename).slice(0, 60));
+  }
+  const pool = new ThreadPool({ filename: TASKS, coreThreads: 1 });
+  try {
+    await assert.rejects(pool.run('add', [1, 2], { filename: 'http://[' }), (e: unknown) => e instanceof InvalidArgumentError && /^ThreadPool run filename \("http:\/\/\["\)/.test(e.message));
+    await assert.rejects(pool.run('add', [1, 2], { filename: 'file://elsewhere/x.ts' }), InvalidArgumentError);
+    await assert.rejects(pool.run('add', [1, 2], { filename: 'data:text/javascript,' + ' '.repeat(40_000) }), OutOfRangeError);
+    assert.equal(await bounded(pool.run('add', [1, 2])), 3);
+    assert.equal(pool.stats().submitted, 1);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('affinity errors speak of the pool: explicit lists are checked for kind before their count, which is maxThreads', () => {
+  const bad: [unknown, RegExp, new (message: string) => Error][] = [
+    // Was "planCorePlacement explicit policy has 1 CPU lists; it must have one per thread (2)": the count
+    // was checked before the kinds (an OutOfRangeError for a wrong kind), and "thread" meant maxThreads.
+    [[NaN], /^ThreadPool affinity\[0\] must be an array of CPU numbers, got NaN$/, InvalidArgumentError],
+    [[['0']], /^ThreadPool affinity\[0\] must hold CPU numbers, got "0"$/, InvalidArgumentError],
+    [[[0]], /^ThreadPool affinity has 1 CPU lists; it must have one per thread, as many as maxThreads \(2\)$/, OutOfRangeError],
+    [{}, /^ThreadPool affinity must be a placement policy \('spread', 'compact' or 'numa'\) or one CPU list per thread .*, got an object$/, InvalidArgumentError],
+    [[[0], []], /^ThreadPool affinity: CPU list of thread 1 must not be empty$/, OutOfRangeError],
+  ];
+  for (const [affinity, re, kind] of bad) {
+    assert.throws(() => new ThreadPool({ filename: TASKS, coreThreads: 1, maxThreads: 2, affinity } as never), (e: unknown) => e instanceof kind && re.test((e as Error).message), JSON.stringify(affinity));
+  }
+});
+
+test('coreThreads left out is capped at a given maxThreads: { maxThreads: 1 } works on every machine', async () => {
+  // Was: coreThreads defaulted to availableParallelism() and `{ maxThreads: 1 }` threw
+  // "maxThreads (1) must be >= coreThreads (2)" on any machine with two CPUs or more.
+  const pool = new ThreadPool({ filename: TASKS, maxThreads: 1 });
+  try {
+    await bounded(pool.prestartCoreThreads());
+    assert.equal(await bounded(pool.run('add', [1, 2])), 3);
+    assert.equal(pool.stats().threads, 1);
+    assert.equal(pool.stats().threadsStarted, 1);
+  } finally {
+    await pool.close();
+  }
+  assert.throws(() => new ThreadPool({ filename: TASKS, coreThreads: 2, maxThreads: 1 }), (e: unknown) => e instanceof OutOfRangeError && /maxThreads \(1\) must be >= coreThreads \(2\)/.test((e as Error).message));
 });
