@@ -138,6 +138,18 @@ export class TaskQueue {
   }
 }
 
+/**
+ * Text of a thrown value that may not be an Error: `String(e)`, or its kind
+ * when even that throws (a null-prototype object, a throwing toString).
+ */
+export function thrownText(e: unknown): string {
+  try {
+    return String(e);
+  } catch {
+    return `a thrown ${describe(e).replace(/^an? /, '')} that cannot be printed`;
+  }
+}
+
 /** Does nothing (keep-alive timers). */
 export function noop(): void {}
 
@@ -263,7 +275,7 @@ export function placeThreads(component: string, threads: number, policy: Placeme
   try {
     return planCorePlacement(readCpuTopology(), threads, policy);
   } catch (e) {
-    const why = e instanceof Error ? e.message.replace(/^planCorePlacement /, '') : String(e);
+    const why = e instanceof Error ? e.message.replace(/^planCorePlacement /, '') : thrownText(e);
     if (e instanceof OutOfRangeError) throw new OutOfRangeError(`${component} affinity: ${why}`);
     if (e instanceof InvalidArgumentError) throw new InvalidArgumentError(`${component} affinity: ${why}`);
     throw e;

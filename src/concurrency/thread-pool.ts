@@ -101,6 +101,7 @@ import {
   noop,
   placeThreads,
   rebuildError,
+  thrownText,
   toUrl,
 } from './pool-parts.ts';
 import type { RunOptions, ThreadInfo, ThreadPoolOptions, ThreadPoolStats, ThreadSpec, RejectionHandler } from './thread-pool-types.ts';
@@ -712,7 +713,7 @@ export class ThreadPool {
       port1.unref(); // read with receiveMessageOnPort only; must not keep the process alive
       t = new PoolThread(index, worker, request, response, port1);
     } catch (e) {
-      this.spawnError = new WorkerStartError(this.label, index, e instanceof Error ? e : new Error(String(e)));
+      this.spawnError = new WorkerStartError(this.label, index, e instanceof Error ? e : new Error(thrownText(e)));
       if (this.threads.length === 0) for (const task of this.queue.drain()) this._settle(task, false, this.spawnError, 'failed');
       return null;
     }

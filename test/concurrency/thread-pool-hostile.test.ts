@@ -357,7 +357,8 @@ test('null, arrays and wrong kinds are refused typed, without coercion, naming T
 });
 
 test('a threadFactory that throws or returns junk fails tasks with WorkerStartError; the pool does not spin', async () => {
-  for (const factory of [() => 5, () => null, () => { throw new Error('no threads today'); }, () => ({ execArgv: 5 })]) {
+  // A thrown null-prototype object cannot be printed with String(): it escaped run() as an untyped TypeError.
+  for (const factory of [() => 5, () => null, () => { throw new Error('no threads today'); }, () => ({ execArgv: 5 }), () => { throw Object.create(null); }]) {
     const pool = new ThreadPool({ filename: TASKS, coreThreads: 1, threadFactory: factory as never });
     try {
       await assert.rejects(bounded(pool.run('add', [1, 2])), (e: unknown) => e instanceof WorkerStartError && /^ThreadPool worker thread #0 could not start/.test((e as Error).message));
