@@ -169,6 +169,17 @@ const WARM_CANDIDATE = 6;
  * grows when the shadow's hits exceed ours by more than GUARD_SIGMAS standard
  * deviations plus GUARD_MARGIN of the requests.
  */
+/** The LRU guard's state: the shadow and the paired counts since the last check. */
+interface GuardState {
+  readonly shadow: ShadowLru;
+  requests: number;
+  ourHits: number;
+  shadowHits: number;
+  disagree: number;
+  streak: number;
+  growths: number;
+}
+
 const SHADOW_MAX_RATE = 64;
 const SHADOW_MIN_KEYS = 512;
 const GUARD_SAMPLES = 512;
@@ -296,14 +307,9 @@ export class LruCache<K, V> {
   private stepSize: number;
   private random: number;
   // The LRU guard: a sampled shadow LRU and paired hit counts since the last check.
-  private readonly shadow: ShadowLru | null;
+  // (one object, so a plain LRU carries two fields for it, not eight)
   private readonly sampleMask: number;
-  private guardRequests: number;
-  private guardOurHits: number;
-  private guardShadowHits: number;
-  private guardDisagree: number;
-  private guardGrowths: number;
-  private guardStreak = 0;
+  private readonly guardState: GuardState | null;
 
   constructor(options: LruCacheOptions<K, V>) {
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
@@ -388,10 +394,10 @@ export class LruCache<K, V> {
       let rate = 1;
       while (rate < SHADOW_MAX_RATE && max / (rate * 2) >= SHADOW_MIN_KEYS) rate *= 2;
       this.sampleMask = rate - 1;
-      this.shadow = new ShadowLru(Math.max(1, Math.ceil(max / rate)), Math.log2(rate));
+      this.guardState = { shadow: new ShadowLru(Math.max(1, Math.ceil(max / rate)), Math.log2(rate)), requests: 0, ourHits: 0, shadowHits: 0, disagree: 0, streak: 0, growths: 0 };
     } else {
       this.sampleMask = 0;
-      this.shadow = null;
+      this.guardState = null;
       this.region = null;
       this.hashAt = null;
       this.sketch = null;
@@ -408,11 +414,6 @@ export class LruCache<K, V> {
     this.sampleStartRequests = 0;
     this.previousHitRate = 0;
     this.random = 0x9e3779b9 | 0;
-    this.guardRequests = 0;
-    this.guardOurHits = 0;
-    this.guardShadowHits = 0;
-    this.guardDisagree = 0;
-    this.guardGrowths = 0;
   }
 
   /**
@@ -597,7 +598,7 @@ export class LruCache<K, V> {
       if (this.isTinyLfu) {
         this.onHit(s);
         const h = this.hashAt![s]!;
-        if ((h & this.sampleMask) === 0) this.shadow!.access(h);
+        if ((h & this.sampleMask) === 0) this.guardState!.shadow.access(h);
       } else if (this.links[WINDOW * 2 + 1] !== s) this.moveToNewest(s, WINDOW);
       if (this.totalBytes > this.maxBytes) this.evictLru();
       if (this.onDispose !== null && !Object.is(old, value)) this.onDispose(old, key, 'set');
@@ -674,12 +675,11 @@ export class LruCache<K, V> {
     this.probationCount = 0;
     this.protectedCount = 0;
     // the shadow LRU starts empty too, so the guard keeps comparing like with like
-    if (this.shadow !== null) this.shadow.clear();
-    this.guardRequests = 0;
-    this.guardOurHits = 0;
-    this.guardShadowHits = 0;
-    this.guardDisagree = 0;
-    this.guardStreak = 0;
+    const g = this.guardState;
+    if (g !== null) {
+      g.shadow.clear();
+      g.requests = g.ourHits = g.shadowHits = g.disagree = g.streak = 0;
+    }
     this.resetLists();
     this.syncFastHit();
     if (dispose !== null) for (let i = 0; i < keys!.length; i++) dispose(values![i]!, keys![i]!, 'clear');
@@ -1103,12 +1103,13 @@ export class LruCache<K, V> {
 
   /** A sampled request (our hit or miss): the shadow LRU sees it too; every GUARD_SAMPLES, the guard compares. */
   private observe(hash: number, ourHit: boolean): void {
-    const shadowHit = this.shadow!.access(hash);
-    this.guardRequests++;
-    if (ourHit) this.guardOurHits++;
-    if (shadowHit) this.guardShadowHits++;
-    if (shadowHit !== ourHit) this.guardDisagree++;
-    if (this.guardRequests >= GUARD_SAMPLES) this.guard();
+    const g = this.guardState!;
+    const shadowHit = g.shadow.access(hash);
+    g.requests++;
+    if (ourHit) g.ourHits++;
+    if (shadowHit) g.shadowHits++;
+    if (shadowHit !== ourHit) g.disagree++;
+    if (g.requests >= GUARD_SAMPLES) this.guard(g);
   }
 
   /**
@@ -1124,21 +1125,18 @@ export class LruCache<K, V> {
    * frequency pays. Never fires while we are at least as good as LRU, so
    * frequency-friendly workloads keep what the climber found.
    */
-  private guard(): void {
-    const n = this.guardRequests;
-    const lead = this.guardShadowHits - this.guardOurHits;
-    if (lead > GUARD_SIGMAS * Math.sqrt(this.guardDisagree) + GUARD_MARGIN * n) this.guardStreak++;
-    else this.guardStreak = 0;
-    if (this.guardStreak >= GUARD_STREAK && this.windowMax < this.maxEntries - 1) {
-      this.guardStreak = 0;
-      this.guardGrowths++;
+  private guard(g: GuardState): void {
+    const n = g.requests;
+    const lead = g.shadowHits - g.ourHits;
+    if (lead > GUARD_SIGMAS * Math.sqrt(g.disagree) + GUARD_MARGIN * n) g.streak++;
+    else g.streak = 0;
+    if (g.streak >= GUARD_STREAK && this.windowMax < this.maxEntries - 1) {
+      g.streak = 0;
+      g.growths++;
       const step = Math.max(this.windowMax, Math.ceil(STEP_PERCENT * this.maxEntries), Math.ceil(((GUARD_GROWTH_PER_LEAD * lead) / n) * this.maxEntries));
       this.resizeWindow(this.windowMax + step);
     }
-    this.guardRequests = 0;
-    this.guardOurHits = 0;
-    this.guardShadowHits = 0;
-    this.guardDisagree = 0;
+    g.requests = g.ourHits = g.shadowHits = g.disagree = 0;
   }
 
   /**
