@@ -4,11 +4,13 @@
  * Loop: read task frames from the request ring, claim each task with a CAS
  * on its slot (QUEUED -> RUNNING; a task the pool took back is answered
  * SKIPPED), run it, write the result frame into the response ring. Results
- * are published before the next task starts and whenever the request ring
- * is momentarily empty: a task that never returns (a loop, `process.exit`,
- * an abort it ignores) cannot hold back or take down results already
- * produced. After publishing, the pool's thread is notified only if it said
- * it is asleep (so a stream of results costs one wake-up, not one each).
+ * are made visible (TAIL stored) before the next task starts, so a task
+ * that never returns (a loop, `process.exit`, an abort it ignores) cannot
+ * hold back or take down results already produced: the pool reads them when
+ * its timer fires or the thread exits. The pool's thread is rung (notified,
+ * and only if it said it is asleep) once per 32 results, when the request
+ * ring is momentarily empty, or at once after a task that ran more than
+ * 50 µs: a stream of results costs one wake-up, not one each.
  *
  * Idle: spin briefly (a pool that streams tasks keeps the thread hot), then
  * sleep in `Atomics.wait` on the request ring's TAIL in slices of 200 ms,
@@ -48,6 +50,10 @@ import { pinCurrentThread } from './affinity.ts';
 /** How long an idle thread spins before it sleeps, ms: a futex wake-up costs tens of µs, so a peer that is merely a little behind is caught by the spin. */
 const SPIN_MS = 0.05;
 const SLEEP_SLICE_MS = 200;
+/** Results per wake-up of the pool's thread at most, while tasks stream. */
+const PUBLISH_EVERY = 32;
+/** A task that ran longer than this has its result's wake-up sent at once, ms. */
+const SLOW_TASK_MS = 0.05;
 
 const data = workerData as PoolWorkerData;
 const port = data.dataPort;
@@ -112,9 +118,21 @@ function ringDoorbell(): void {
   }
 }
 
-function flush(): void {
+/** Results made visible (TAIL stored) since the pool's thread was last rung. */
+let unrung = 0;
+
+/** Makes every written result visible without waking the pool's thread: it reads them at its next wake-up, timer or exit handling. */
+function publishQuietly(): void {
   if (writer.unpublished === 0) return;
+  unrung += writer.unpublished;
   writer.publish();
+}
+
+/** Makes every written result visible and rings the pool's thread if it sleeps. */
+function flush(): void {
+  publishQuietly();
+  if (unrung === 0) return;
+  unrung = 0;
   ringDoorbell();
 }
 
@@ -260,7 +278,7 @@ function runTask(off: number, kind: number): void {
   // Results of earlier tasks become visible before this one runs: it may
   // never return (a loop, process.exit, a task that ignores its abort), and
   // what is already done must not wait for it nor die with it.
-  if (writer.unpublished !== 0) flush();
+  publishQuietly();
   const fn = fns[fnId];
   if (typeof fn !== 'function') {
     sendError(slot, id, 0, { name: 'TaskNotFoundError', message: fn ?? `function #${fnId} was never defined` }, RF_NOT_FOUND);
@@ -293,6 +311,8 @@ function runTask(off: number, kind: number): void {
   ctx.finish();
   const runMs = performance.now() - started;
   sendValue(R_OK, R_OK_PORT, 0, slot, id, runMs, result);
+  // Wake the pool's thread for a slow task's result at once, else once per batch (or when the ring runs dry).
+  if (runMs > SLOW_TASK_MS || unrung + writer.unpublished >= PUBLISH_EVERY) flush();
 }
 
 function define(fnId: number, url: string, name: string, mod: Record<string, unknown>): void {
