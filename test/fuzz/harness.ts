@@ -74,6 +74,15 @@ export function opts(fields: Record<string, Param>, valid?: Record<string, unkno
   return { kind: 'options', valid: v, fields, optional };
 }
 
+/** The reason given for exempting a TypeScript-private method (JavaScript sees it as public). */
+export const PRIVATE_HELPER = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
+
+/**
+ * An `exemptMethods` entry for TypeScript-private helpers.
+ * @example exemptMethods: { LruCache: privates('link', 'unlink') }
+ */
+export const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE_HELPER]));
+
 /** One method (or function) to fuzz. */
 export interface MethodSpec {
   params: Param[];

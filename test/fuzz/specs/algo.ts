@@ -19,10 +19,8 @@ import {
   sortNumbers,
   sortTyped,
 } from '../../../src/algo/index.ts';
-import { any, arr, fn, int, opts, bool, type AreaSpec, type ClassSpec } from '../harness.ts';
+import { any, arr, fn, int, opts, bool, type AreaSpec, type ClassSpec, privates } from '../harness.ts';
 
-const PRIVATE = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
-const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE]));
 
 const TEXT = 'she sells sea shells by the sea shore';
 const byNumber = (a: number, b: number) => a - b;

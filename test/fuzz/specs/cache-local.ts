@@ -9,7 +9,7 @@
 // accepted TTL cannot expire an entry under healthy(); loaders answer at once.
 import assert from 'node:assert/strict';
 import { LazyLoader, LruCache, Memoizer, PredictiveCache, memoize } from '../../../src/cache/index.ts';
-import { any, bool, fn, int, iter, num, opts, str, type AreaSpec, type ClassSpec } from '../harness.ts';
+import { any, bool, fn, int, iter, num, opts, str, type AreaSpec, type ClassSpec, privates } from '../harness.ts';
 
 const clock = (): number => 1000;
 /** A TTL this short expires at once on the fixed clock (1000 + ttl === 1000): an accepted, working cache that keeps nothing. */
@@ -17,9 +17,7 @@ const expiresAtOnce = (args: unknown[], index: number): boolean => {
   const t = (args[index] as { ttlMs?: unknown } | undefined)?.ttlMs;
   return typeof t === 'number' && 1000 + t === 1000;
 };
-const PRIVATE = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
 const INTERNAL = '@internal entry point of the memoized wrapper (reached through call(), fuzzed here)';
-const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE]));
 
 /** An LruCache still stores, finds, overwrites and deletes. */
 function lruHealthy(c: LruCache<unknown, unknown>): void {

@@ -16,11 +16,9 @@ import type { AddressInfo } from 'node:net';
 import { CircuitBreaker, HttpTier, MemoryTier, MultiLevelCache, RedisTier, TierStatsRecorder, v8Serializer } from '../../../src/cache/index.ts';
 import { PerformanceMonitor } from '../../../src/metrics/monitor.ts';
 import { RedisServer } from '../../helpers/redis-server.ts';
-import { any, arr, bool, fn, int, num, opts, str, type AreaSpec, type ClassSpec } from '../harness.ts';
+import { any, arr, bool, fn, int, num, opts, str, type AreaSpec, type ClassSpec, privates } from '../harness.ts';
 
 const clock = (): number => 1000;
-const PRIVATE = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
-const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE]));
 
 // --- shared servers, started on first use, stopped when the last user is disposed
 

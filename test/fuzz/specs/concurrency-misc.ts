@@ -30,10 +30,8 @@ import {
 } from '../../../src/concurrency/index.ts';
 import { spawnWorker } from '../../../src/concurrency/spawn-worker.ts';
 import { ErrorCode, InvalidArgumentError, OutOfRangeError } from '../../../src/errors.ts';
-import { any, arr, fn, int, num, opts, signal, str, type AreaSpec, type ClassSpec } from '../harness.ts';
+import { any, arr, fn, int, num, opts, signal, str, type AreaSpec, type ClassSpec, privates } from '../harness.ts';
 
-const PRIVATE = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
-const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE]));
 
 const identity = async (xs: unknown[]): Promise<unknown[]> => xs;
 const clock = (): number => 1000;

@@ -33,10 +33,8 @@ import {
   SpscRing,
   WorkStealingPool,
 } from '../../../src/concurrency/index.ts';
-import { any, arr, bool, int, num, opts, str, type AreaSpec, type ClassSpec } from '../harness.ts';
+import { any, arr, bool, int, num, opts, str, type AreaSpec, type ClassSpec, privates } from '../harness.ts';
 
-const PRIVATE = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
-const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE]));
 
 /** Valid timeout of every blocking call: short, so a real wait costs little. */
 const T = 5;

@@ -13,10 +13,8 @@ import {
   sharedPageAlignedBuffer,
 } from '../../../src/memory/index.ts';
 import { InvalidArgumentError } from '../../../src/errors.ts';
-import { any, bool, fn, int, opts, str, type AreaSpec, type ClassSpec } from '../harness.ts';
+import { any, bool, fn, int, opts, str, type AreaSpec, type ClassSpec, privates } from '../harness.ts';
 
-const PRIVATE = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
-const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE]));
 
 function objectPoolHealthy(p: ObjectPool<{ n: number }>): void {
   const a = p.acquire();

@@ -16,10 +16,8 @@ import {
   selectDataStructure,
   selectionTable,
 } from '../../../src/struct/index.ts';
-import { any, arr, bool, fn, int, iter, num, opts, str, type AreaSpec, type ClassSpec } from '../harness.ts';
+import { any, arr, bool, fn, int, iter, num, opts, str, type AreaSpec, type ClassSpec, privates } from '../harness.ts';
 
-const PRIVATE = 'TypeScript-private helper (not part of the typed API; reached only through the public methods fuzzed here)';
-const privates = (...names: string[]): Record<string, string> => Object.fromEntries(names.map((n) => [n, PRIVATE]));
 
 /** Ascending keys of an ordered map, checked against its own size. */
 function checkOrdered(m: { size: number; keys(): Iterable<number>; checkValid(): void; set(k: number, v: unknown): unknown; get(k: number): unknown; delete(k: number): boolean }): void {
