@@ -536,16 +536,14 @@ export class ThreadPool {
       t.enc.end = off + MAX_INLINE;
       end = t.enc.value(task.args, off + TASK_HEADER, 0);
       if (end < 0 && end !== NO_SPACE) {
-        let bytes: Buffer;
+        let bytes: Buffer | null = null;
         try {
           bytes = v8Serialize(task.args);
-        } catch (e) {
-          w.cancel();
-          this.freeCount++;
-          this._settle(task, false, this._cloneError(task, e), 'failed');
-          return true;
+        } catch {
+          // v8.serialize refuses what structured clone shares (a SharedArrayBuffer, a MessagePort):
+          // the data port below sends those, or reports what cannot be cloned at all.
         }
-        end = t.enc.v8Bytes(bytes, off + TASK_HEADER);
+        if (bytes !== null) end = t.enc.v8Bytes(bytes, off + TASK_HEADER);
       }
     }
     if (end < 0) {
@@ -600,7 +598,7 @@ export class ThreadPool {
   private _cloneError(task: Task, e: unknown): Error {
     for (let i = 0; i < task.args.length; i++) {
       try {
-        v8Serialize(task.args[i]);
+        structuredClone(task.args[i]);
       } catch (inner) {
         return new InvalidArgumentError(`${this.label} run args[${i}] of task '${task.name}' could not be cloned: ${(inner as Error).message}`);
       }

@@ -49,8 +49,11 @@ test("growth 'eager': a thread is added whenever none is idle, up to maxThreads,
     assert.equal(pool.stats().threads, 3, 'never past maxThreads');
     assert.equal(pool.stats().queued, 1);
     assert.deepEqual(await Promise.all(ps), [1, 2, 3, 4]);
-    const ids = new Set(await Promise.all([0, 1, 2].map(() => pool.run('sleep', [100]).then(() => 0))));
-    assert.equal(ids.size, 1);
+    // Three more tasks with three idle threads: they run on the threads there are, none is added.
+    const started = pool.stats().threadsStarted;
+    assert.deepEqual(await Promise.all([5, 6, 7].map((v) => pool.run('sleep', [100, v]))), [5, 6, 7]);
+    assert.equal(pool.stats().threadsStarted, started, 'idle threads were reused');
+    assert.equal(pool.stats().threads, 3);
   } finally {
     await pool.close();
   }

@@ -74,12 +74,11 @@ test('many tasks in flight, of mixed sizes: every promise gets its own result (r
 });
 
 test('tasks run in parallel on both threads', async () => {
-  const ids = new Set(await Promise.all(Array.from({ length: 8 }, () => pool.run<number>('sleep', [30]).then(() => pool.run<number>('whoami')))));
-  const spread = new Set(await Promise.all(Array.from({ length: 4 }, async () => {
-    await pool.run('spin', [20]);
-    return pool.run<number>('whoami');
-  })));
-  assert.ok(ids.size >= 1 && spread.size >= 1);
+  // Each task waits until both have arrived: they return thread ids only if they ran at the same time.
+  const sab = new SharedArrayBuffer(4);
+  const ids = await Promise.all([pool.run<number>('rendezvous', [sab, 2]), pool.run<number>('rendezvous', [sab, 2])]);
+  assert.ok(ids.every((id) => id > 0), `a task waited out its partner: ${ids}`);
+  assert.equal(new Set(ids).size, 2, 'on two different threads');
   const busy = await Promise.all([pool.run('spin', [50]).then(() => 0), pool.run<number>('sleep', [10, 'x'])]);
   assert.deepEqual(busy, [0, 'x']);
   const s = pool.stats();
