@@ -9,18 +9,13 @@ import { affinitySupport } from '../../src/concurrency/affinity.ts';
 import { readCpuTopology } from '../../src/concurrency/cpu-topology.ts';
 import { ConcurrencyErrorCode, TaskTimeoutError, WorkerCrashedError, WorkerStartError } from '../../src/concurrency/errors.ts';
 import { ClosedError } from '../../src/errors.ts';
+import { bounded as boundedBy } from '../helpers/bounded.ts';
 
 const TASKS = new URL('./fixtures/pool-tasks.ts', import.meta.url);
 const BROKEN = new URL('./fixtures/pool-broken-module.ts', import.meta.url);
 
-/** Settles like `p` or rejects after `ms`: no test waits forever on a pool promise. */
-function bounded<T>(p: Promise<T>, ms = 10_000, what = 'pool promise'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
+/** Settles like `p` or rejects after `ms` (default 10_000): no test waits forever on a pool promise. */
+const bounded = <T>(p: Promise<T>, ms = 10_000, what = 'pool promise'): Promise<T> => boundedBy(p, ms, what);
 
 test('process.exit in a task fails that task with WorkerCrashedError; tasks behind it run on a replacement thread', async () => {
   const pool = new ThreadPool({ filename: TASKS, coreThreads: 1, prefetch: 8 });

@@ -6,18 +6,13 @@ import assert from 'node:assert/strict';
 import { ThreadPool } from '../../src/concurrency/thread-pool.ts';
 import { TaskDiscardedError, TaskRejectedError, TaskTimeoutError, WorkerCrashedError, WorkerStartError } from '../../src/concurrency/errors.ts';
 import { ClosedError, InvalidArgumentError, OutOfRangeError } from '../../src/errors.ts';
+import { bounded as boundedBy } from '../helpers/bounded.ts';
 
 const TASKS = new URL('./fixtures/pool-tasks.ts', import.meta.url);
 const EXITS_AT_IMPORT = new URL('./fixtures/pool-exit-module.ts', import.meta.url);
 
-/** Settles like `p` or rejects after `ms`: no test waits forever on a pool promise. */
-function bounded<T>(p: Promise<T>, ms = 20_000, what = 'pool promise'): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still pending after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
-}
+/** Settles like `p` or rejects after `ms` (default 20_000): no test waits forever on a pool promise. */
+const bounded = <T>(p: Promise<T>, ms = 20_000, what = 'pool promise'): Promise<T> => boundedBy(p, ms, what);
 
 /** A fresh 1 KiB-or-more byte array of `fill`, for transfers. */
 function bytesOf(size: number, fill: number): Uint8Array {
