@@ -68,11 +68,7 @@ export class ShadowLru {
           const n = this.next[s]!;
           this.next[p] = n;
           this.prev[n] = p;
-          const last = this.prev[head]!;
-          this.next[last] = s;
-          this.prev[s] = last;
-          this.next[s] = head;
-          this.prev[head] = s;
+          this.linkNewest(s);
         }
         return true;
       }
@@ -93,12 +89,18 @@ export class ShadowLru {
     }
     this.hashes[s] = hash;
     this.index[i] = s + 1;
+    this.linkNewest(s);
+    return false;
+  }
+
+  /** Links slot `s` as the newest, just before the sentinel. */
+  private linkNewest(s: number): void {
+    const head = this.capacity;
     const last = this.prev[head]!;
     this.next[last] = s;
     this.prev[s] = last;
     this.next[s] = head;
     this.prev[head] = s;
-    return false;
   }
 
   /** Keys held now. @example shadow.length */
