@@ -246,3 +246,15 @@ export function allocate<T>(component: string, param: string, bytes: number, mak
     throw e;
   }
 }
+
+/**
+ * The same kind of argument error with its message prefixed by the component
+ * that received the bad option (an inner part's error, named as the outer
+ * part's); any other value is returned as it is.
+ * @example catch (err) { throw prefixArgumentError(err, 'MemoryTier options') }
+ */
+export function prefixArgumentError(err: unknown, prefix: string): unknown {
+  if (err instanceof OutOfRangeError) return new OutOfRangeError(`${prefix}: ${err.message}`);
+  if (err instanceof InvalidArgumentError) return new InvalidArgumentError(`${prefix}: ${err.message}`);
+  return err;
+}

@@ -16,6 +16,7 @@ import {
   optionalSignal,
   optionalTimerMs,
   numberError,
+  prefixArgumentError,
 } from '../src/validate.ts';
 
 const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c;
@@ -97,4 +98,16 @@ test('numberError: OutOfRangeError for a number outside its rule, InvalidArgumen
   assert.equal(numberError(-1), OutOfRangeError);
   assert.equal(numberError(Number.NaN), OutOfRangeError);
   for (const v of ['5', null, undefined, 10n, Symbol('s'), {}, [], true]) assert.equal(numberError(v), InvalidArgumentError, String(typeof v));
+});
+
+test('prefixArgumentError keeps the kind of an argument error and prefixes its message; anything else passes through', () => {
+  const a = prefixArgumentError(new OutOfRangeError('LruCache maxEntries (0) must be an integer from 1'), 'MemoryTier options');
+  assert.ok(a instanceof OutOfRangeError);
+  assert.equal((a as Error).message, 'MemoryTier options: LruCache maxEntries (0) must be an integer from 1');
+  const b = prefixArgumentError(new InvalidArgumentError('x must be a number, got "5"'), 'MultiLevelCache l1');
+  assert.ok(b instanceof InvalidArgumentError);
+  assert.match((b as Error).message, /^MultiLevelCache l1: x must be a number/);
+  const other = new Error('boom');
+  assert.equal(prefixArgumentError(other, 'p'), other);
+  assert.equal(prefixArgumentError('str', 'p'), 'str');
 });

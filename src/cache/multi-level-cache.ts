@@ -78,9 +78,9 @@
  * typeof per argument on the hot path); errors name `MultiLevelCache` (and the
  * cache's name when it is not the default), the parameter, the value and the rule.
  */
-import { ClosedError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
+import { ClosedError, InvalidArgumentError, describe } from '../errors.ts';
 import type { PerformanceMonitor } from '../metrics/monitor.ts';
-import { checkArray, checkFunction, checkNumber, checkOptions, checkString, checkTimerMs, optionalBoolean } from '../validate.ts';
+import { checkArray, checkFunction, checkNumber, checkOptions, checkString, checkTimerMs, optionalBoolean, prefixArgumentError } from '../validate.ts';
 import type { LruCacheOptions } from './lru-cache.ts';
 import { MemoryTier, type CacheTier, type InvalidationHandler, type MemoryTierOptions, type TierEntry, type TierStats, type TierWriteOptions } from './tier.ts';
 
@@ -316,7 +316,7 @@ export class MultiLevelCache<V = unknown> {
       try {
         this.l1 = new MemoryTier<V | GraceBox<V>>(this.l1Options(l1));
       } catch (err) {
-        throw renamed(err, `${label} l1`);
+        throw prefixArgumentError(err, `${label} l1`);
       }
       this.lru = this.l1.cache;
     }
@@ -908,13 +908,6 @@ export class MultiLevelCache<V = unknown> {
     if (this.retry.size > 0 || this.overflowed) await this.drain();
     await Promise.allSettled(this.tiers.map((t) => (typeof t.close === 'function' ? call(() => t.close!()) : undefined)));
   }
-}
-
-/** The same kind of argument error, its message prefixed with the component that received the bad option. */
-function renamed(err: unknown, prefix: string): unknown {
-  if (err instanceof OutOfRangeError) return new OutOfRangeError(`${prefix}: ${err.message}`);
-  if (err instanceof InvalidArgumentError) return new InvalidArgumentError(`${prefix}: ${err.message}`);
-  return err;
 }
 
 function yes(): boolean {

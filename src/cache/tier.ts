@@ -14,8 +14,8 @@
  * failure; the cache counts it and treats it as a miss, so a tier failure
  * never reaches the caller.
  */
-import { BlackholeError, InvalidArgumentError, OutOfRangeError, describe } from '../errors.ts';
-import { checkNumber, checkOptions, checkString } from '../validate.ts';
+import { BlackholeError, InvalidArgumentError, describe } from '../errors.ts';
+import { checkNumber, checkOptions, checkString, prefixArgumentError } from '../validate.ts';
 import { Histogram, type HistogramSnapshot } from '../metrics/histogram.ts';
 import { LruCache, type CacheStats, type LruCacheOptions } from './lru-cache.ts';
 import type { CircuitBreakerStats } from './circuit-breaker.ts';
@@ -239,10 +239,7 @@ export class MemoryTier<V = unknown> implements CacheTier {
       try {
         this.cache = new LruCache<string, V>(rest);
       } catch (err) {
-        // the LruCache's own argument errors, named as ours
-        if (err instanceof OutOfRangeError) throw new OutOfRangeError(`MemoryTier options: ${err.message}`);
-        if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`MemoryTier options: ${err.message}`);
-        throw err;
+        throw prefixArgumentError(err, 'MemoryTier options'); // the LruCache's own argument errors, named as ours
       }
     }
     this.hist = new Histogram({ name: `${this.name} latency`, lowestDiscernibleValue: 0.000_01, highestTrackableValue: 60_000, significantDigits: 2 });
